@@ -1,0 +1,222 @@
+"""One frozen, typed ``Settings`` from the environment (or ``.env``); names are SPEC §3's.
+
+A missing or malformed value stops start-up with one line naming the variable and the
+expected form (:class:`ConfigError`). Secrets are ``SecretStr``: they print as ``**********``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+__all__ = ["ConfigError", "Settings", "load_settings"]
+
+
+def _expect(text: str) -> Any:
+    return {"expect": text}
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; ``str()`` is the one line to print."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+        case_sensitive=False,
+        hide_input_in_errors=True,
+    )
+
+    # Slack
+    slack_bot_token: SecretStr | None = Field(
+        None, json_schema_extra=_expect("a bot token starting with xoxb-")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None, json_schema_extra=_expect("the app's signing secret (Basic Information page)")
+    )
+    slack_app_token: SecretStr | None = Field(
+        None, json_schema_extra=_expect("an app-level token starting with xapp-")
+    )
+    slack_api_url: str = Field(
+        "https://slack.com/api/", json_schema_extra=_expect("an http(s) URL ending in /api/")
+    )
+    # Bruin
+    bruin_oauth_client_id: str | None = Field(
+        None, json_schema_extra=_expect("the OAuth client id of the service account")
+    )
+    bruin_oauth_client_secret: SecretStr | None = Field(
+        None, json_schema_extra=_expect("the OAuth client secret of the service account")
+    )
+    bruin_customer_id: int | None = Field(
+        None, gt=0, json_schema_extra=_expect("the numeric Bruin Client ID, e.g. 40123")
+    )
+    bruin_identity_url: str = Field(
+        "https://id.bruin.com", json_schema_extra=_expect("an http(s) URL")
+    )
+    bruin_api_url: str = Field("https://api.bruin.com", json_schema_extra=_expect("an http(s) URL"))
+    bruin_token_auth: Literal["form", "basic"] = Field(
+        "form", json_schema_extra=_expect("form or basic")
+    )
+    bruin_portal_url: str = Field(
+        "https://app.bruin.com", json_schema_extra=_expect("an http(s) URL")
+    )
+    bruin_webhook_secret: SecretStr | None = Field(
+        None, json_schema_extra=_expect("the shared key configured for Bruin webhooks")
+    )
+    bruin_timeout_seconds: float = Field(
+        10.0, gt=0, le=120, json_schema_extra=_expect("seconds, e.g. 10")
+    )
+    bruin_max_in_flight: int = Field(
+        400, ge=1, le=10_000, json_schema_extra=_expect("a whole number of calls, e.g. 400")
+    )
+    # Bric
+    bric_email: str | None = Field(None, json_schema_extra=_expect("an email address"))
+    bric_token_secret: SecretStr | None = Field(
+        None, json_schema_extra=_expect("a token secret from `chatops-bot bric-token create`")
+    )
+    bric_password: SecretStr | None = Field(None, json_schema_extra=_expect("a password"))
+    bric_company: str | None = Field(
+        None, json_schema_extra=_expect("the company subdomain, e.g. acme")
+    )
+    bric_token_auth: Literal["email", "secret"] = Field(
+        "email", json_schema_extra=_expect("email or secret")
+    )
+    bric_api_url: str = Field(
+        "https://api.getbric.com/v1", json_schema_extra=_expect("an http(s) URL")
+    )
+    # Store and behaviour
+    database_url: str | None = Field(
+        None,
+        json_schema_extra=_expect(
+            "sqlite:///abs/path.db or postgresql://user@host:5432/db (SQLAlchemy style)"
+        ),
+    )
+    chatops_writers: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        json_schema_extra=_expect("a comma list of Slack user ids (U…) and user-group ids (S…)"),
+    )
+    chatops_channels: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        json_schema_extra=_expect("a comma list of Slack channel ids (C…, G…, D…)"),
+    )
+    chatops_poll_seconds: int = Field(
+        60, ge=5, le=3600, json_schema_extra=_expect("whole seconds between 5 and 3600")
+    )
+    chatops_data_dir: Path | None = Field(
+        None, json_schema_extra=_expect("a directory path for the SQLite store and state")
+    )
+    port: int = Field(3000, ge=1, le=65535, json_schema_extra=_expect("a TCP port, e.g. 3000"))
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", json_schema_extra=_expect("DEBUG, INFO, WARNING or ERROR")
+    )
+    log_format: Literal["json", "console"] | None = Field(
+        None, json_schema_extra=_expect("json or console")
+    )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("chatops_writers", "chatops_channels", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("chatops_writers")
+    @classmethod
+    def _writer_ids(cls, value: list[str]) -> list[str]:
+        bad = [v for v in value if not (v[:1] in {"U", "W", "S"} and v.isalnum())]
+        if bad:
+            raise ValueError(f"not a Slack user or user-group id: {bad[0]!r}")
+        return value
+
+    @field_validator("chatops_channels")
+    @classmethod
+    def _channel_ids(cls, value: list[str]) -> list[str]:
+        bad = [v for v in value if not (v[:1] in {"C", "G", "D"} and v.isalnum())]
+        if bad:
+            raise ValueError(f"not a Slack channel id: {bad[0]!r}")
+        return value
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must start with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must start with xapp-")
+        return value
+
+    @field_validator(
+        "slack_api_url", "bruin_identity_url", "bruin_api_url", "bruin_portal_url", "bric_api_url"
+    )
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")) or value[-3:] == "://":
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator(
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "bruin_oauth_client_secret",
+        "bruin_webhook_secret",
+        "bric_token_secret",
+        "bric_password",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    # -- derived -----------------------------------------------------------------------
+
+    @property
+    def bruin_configured(self) -> bool:
+        return bool(
+            self.bruin_oauth_client_id and self.bruin_oauth_client_secret and self.bruin_customer_id
+        )
+
+    @property
+    def bric_configured(self) -> bool:
+        return bool(self.bric_email and (self.bric_token_secret or self.bric_password))
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the environment (and ``.env``); raise :class:`ConfigError` with one clear line."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_one_line(exc)) from None
+
+
+def _one_line(exc: ValidationError) -> str:
+    err = exc.errors(include_input=False)[0]
+    name = str(err["loc"][0]) if err["loc"] else "?"
+    field = Settings.model_fields.get(name)
+    extra = field.json_schema_extra if field is not None else None
+    expect = extra.get("expect") if isinstance(extra, dict) else None
+    reason = err["msg"].removeprefix("Value error, ")
+    line = f"{name.upper()}: {reason}"
+    if expect:
+        line += f"; expected {expect}"
+    return line
