@@ -1,0 +1,80 @@
+"""The ``chatops-bot`` command line: run | console | sandbox | check | manifest | bric-token."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from bot import __version__
+from bot.config import ConfigError, Settings, load_settings
+from bot.logging import configure_logging
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chatops-bot",
+        description="Slack app for MetTel Bruin tickets (and Bric), with a local sandbox.",
+    )
+    parser.add_argument("--version", action="version", version=f"chatops-bot {__version__}")
+    sub = parser.add_subparsers(dest="cmd", metavar="COMMAND")
+
+    console = sub.add_parser("console", help="type Slack commands in a terminal")
+    console.add_argument(
+        "-c", dest="command", metavar="CMD", help='run one command, e.g. "/ticket list"'
+    )
+    console.add_argument("--json", action="store_true", help="print the Block Kit payload")
+    console.add_argument(
+        "--reset", action="store_true", help="reseed the embedded sandbox's state first"
+    )
+
+    sandbox = sub.add_parser("sandbox", help="serve the fake Bruin backend on loopback")
+    sandbox.add_argument("--port", type=int, default=8400)
+    sandbox.add_argument("--host", default="127.0.0.1")
+
+    sub.add_parser("run", help="run the Slack app (Socket Mode when SLACK_APP_TOKEN is set)")
+    sub.add_parser("check", help="validate config, backend token and Slack auth")
+    manifest = sub.add_parser("manifest", help="print the Slack app manifest")
+    where = manifest.add_mutually_exclusive_group()
+    where.add_argument("--url", help="request URL, e.g. https://example.org/slack/events")
+    where.add_argument("--socket", action="store_true", help="for Socket Mode")
+    token = sub.add_parser("bric-token", help="manage the Bric service account's tokens")
+    token.add_argument("action", choices=["create", "list", "revoke"])
+    token.add_argument("id", nargs="?")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.cmd is None:
+        _parser().print_help()
+        return 0
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"chatops-bot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return _dispatch(args, settings)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.cmd == "console":
+        configure_logging("WARNING" if settings.log_level != "DEBUG" else "DEBUG", "console")
+        from bot.console import run_console
+
+        return asyncio.run(
+            run_console(settings, command=args.command, as_json=args.json, reset=args.reset)
+        )
+    configure_logging(settings.log_level, settings.log_format)
+    if args.cmd == "sandbox":
+        from bot.sandbox.serve import serve_forever
+
+        return asyncio.run(serve_forever(host=args.host, port=args.port))
+    print(f"chatops-bot {args.cmd}: not available in this version yet.", file=sys.stderr)
+    return 2

@@ -1,0 +1,92 @@
+"""structlog setup: JSON in production, readable in a terminal; secrets redacted.
+
+Request context (user, channel, command, backend) is bound once per request with
+``structlog.contextvars.bind_contextvars`` and appears on every later line.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable, MutableMapping
+from typing import Any, Literal, TextIO
+
+import structlog
+
+__all__ = ["SecretRedactor", "configure_logging", "redactor"]
+
+
+class SecretRedactor:
+    """A structlog processor that replaces any registered secret value with ``[redacted]``."""
+
+    def __init__(self) -> None:
+        self._secrets: set[str] = set()
+
+    def register(self, values: Iterable[str | None]) -> None:
+        self._secrets |= {v for v in values if v and len(v) >= 6}
+
+    def scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, "[redacted]")
+        return text
+
+    def __call__(
+        self, logger: Any, method: str, event: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        if not self._secrets:
+            return event
+        for key, value in list(event.items()):
+            if isinstance(value, str):
+                event[key] = self.scrub(value)
+            elif not isinstance(value, (int, float, bool, type(None))):
+                text = str(value)
+                scrubbed = self.scrub(text)
+                if scrubbed != text:
+                    event[key] = scrubbed
+        return event
+
+
+redactor = SecretRedactor()
+
+
+def configure_logging(
+    level: str = "INFO",
+    fmt: Literal["json", "console"] | None = None,
+    *,
+    stream: TextIO | None = None,
+) -> None:
+    """Route structlog and stdlib logging (bolt, aiohttp) through one renderer."""
+    out = stream or sys.stderr
+    if fmt is None:
+        fmt = "console" if out.isatty() else "json"
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+        redactor,
+    ]
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer(colors=out.isatty())
+    )
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            foreign_pre_chain=shared,
+        )
+    )
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(level)
+    logging.getLogger("aiohttp.access").setLevel(max(logging.WARNING, root.level))

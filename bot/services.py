@@ -1,0 +1,69 @@
+"""Build the process's clients from Settings: one aiohttp session per backend, closed on exit."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import aiohttp
+
+from bot.clients.bruin import BruinClient, BruinConfig
+from bot.clients.core import CallObserver
+from bot.commands import Services
+from bot.config import Settings
+from bot.logging import redactor
+
+__all__ = ["bruin_config", "open_services"]
+
+
+def bruin_config(settings: Settings) -> BruinConfig | None:
+    if not settings.bruin_configured:
+        return None
+    assert settings.bruin_oauth_client_id is not None
+    assert settings.bruin_oauth_client_secret is not None
+    assert settings.bruin_customer_id is not None
+    return BruinConfig(
+        api_url=settings.bruin_api_url,
+        identity_url=settings.bruin_identity_url,
+        client_id=settings.bruin_oauth_client_id,
+        client_secret=settings.bruin_oauth_client_secret,
+        customer_id=settings.bruin_customer_id,
+        token_auth=settings.bruin_token_auth,
+        timeout=settings.bruin_timeout_seconds,
+        max_in_flight=settings.bruin_max_in_flight,
+    )
+
+
+def register_secrets(settings: Settings) -> None:
+    """Teach the log redactor every configured secret."""
+    redactor.register(
+        secret.get_secret_value()
+        for secret in (
+            settings.slack_bot_token,
+            settings.slack_signing_secret,
+            settings.slack_app_token,
+            settings.bruin_oauth_client_secret,
+            settings.bruin_webhook_secret,
+            settings.bric_token_secret,
+            settings.bric_password,
+        )
+        if secret is not None
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_services(
+    settings: Settings, *, observe: CallObserver | None = None
+) -> AsyncIterator[Services]:
+    """Yield :class:`Services`; every session opened here is closed on the way out."""
+    register_secrets(settings)
+    async with contextlib.AsyncExitStack() as stack:
+        bruin = None
+        config = bruin_config(settings)
+        if config is not None:
+            connector = aiohttp.TCPConnector(limit=config.max_in_flight, ttl_dns_cache=300)
+            session = await stack.enter_async_context(
+                aiohttp.ClientSession(connector=connector, raise_for_status=False)
+            )
+            bruin = BruinClient.create(session, config, observe=observe)
+        yield Services(settings=settings, bruin_client=bruin)

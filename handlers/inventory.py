@@ -1,0 +1,55 @@
+"""/inventory: service numbers and circuits with their status and site."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+
+from bot.commands import Caller, CommandFamily, Services
+from bot.render.blocks import Message, inventory_list
+from handlers.grammar import Request
+
+__all__ = ["FAMILY", "InventorySearch"]
+
+LIMIT = 40
+
+
+class InventorySearch(Request):
+    rest: ClassVar[str | None] = "search"
+    search: str | None = Field(None, max_length=100)
+    status: str = Field("all", pattern=r"^(?i:all|active|suspended|disconnected|[asd])$")
+
+
+_STATUS_CODES = {"active": "A", "suspended": "S", "disconnected": "D"}
+
+
+async def search(req: InventorySearch, caller: Caller, services: Services) -> Message:
+    """/inventory [search…] [status=active|suspended|disconnected|all]: service numbers
+    with status and site"""
+    status = req.status.lower()
+    code = None if status == "all" else _STATUS_CODES.get(status, status.upper())
+    items = await services.bruin.list_inventory(status=code)
+    if req.search:
+        needle = req.search.lower()
+        items = [
+            i
+            for i in items
+            if any(
+                needle in (text or "").lower()
+                for text in (
+                    i.service_number,
+                    i.site_label,
+                    i.product_category,
+                    i.product_type,
+                    i.vendor,
+                    i.address.one_line() if i.address else "",
+                )
+            )
+        ]
+    items = sorted(items, key=lambda i: (i.status != "A", i.site_label or "", i.service_number))
+    return inventory_list(items, search=req.search, limit=LIMIT)
+
+
+FAMILY = CommandFamily("/inventory", title="Inventory", default="search")
+FAMILY.add("search", InventorySearch, search)

@@ -1,0 +1,41 @@
+"""/note: add and read notes on Bruin tickets."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from bot.commands import Caller, CommandFamily, Services
+from bot.render.blocks import Message, note_added, notes_list
+from handlers.grammar import FreeText, Request, TicketId
+
+__all__ = ["FAMILY", "NoteAdd", "NoteList"]
+
+
+class NoteAdd(Request):
+    positional: ClassVar[tuple[str, ...]] = ("ticket_id",)
+    rest: ClassVar[str | None] = "text"
+    ticket_id: TicketId
+    text: FreeText
+
+
+class NoteList(Request):
+    positional: ClassVar[tuple[str, ...]] = ("ticket_id",)
+    ticket_id: TicketId
+
+
+async def add(req: NoteAdd, caller: Caller, services: Services) -> Message:
+    """/note add <ticket-id> <text…>: add a note (signed with your name) to a ticket"""
+    stored = caller.signed(req.text)
+    await services.bruin.add_note(req.ticket_id, stored)
+    return note_added(req.ticket_id, stored, author=caller.display_name)
+
+
+async def list_(req: NoteList, caller: Caller, services: Services) -> Message:
+    """/note list <ticket-id>: a ticket's notes, newest first"""
+    details = await services.bruin.get_ticket_details(req.ticket_id)
+    return notes_list(req.ticket_id, details.notes_newest_first())
+
+
+FAMILY = CommandFamily("/note", title="Notes")
+FAMILY.add("add", NoteAdd, add, write=True)
+FAMILY.add("list", NoteList, list_)

@@ -1,0 +1,48 @@
+"""/site: the customer's sites and their addresses."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+
+from bot.commands import Caller, CommandFamily, Services
+from bot.render.blocks import Message, site_card, site_list
+from handlers.grammar import Request, TicketId
+
+__all__ = ["FAMILY", "SiteList", "SiteShow"]
+
+
+class SiteList(Request):
+    rest: ClassVar[str | None] = "search"
+    search: str | None = Field(None, max_length=100)
+
+
+class SiteShow(Request):
+    positional: ClassVar[tuple[str, ...]] = ("site_id",)
+    site_id: TicketId
+
+
+async def list_(req: SiteList, caller: Caller, services: Services) -> Message:
+    """/site list [search…]: sites with their addresses"""
+    sites = await services.bruin.list_sites()
+    if req.search:
+        needle = req.search.lower()
+        sites = [
+            s
+            for s in sites
+            if needle in (s.label or "").lower()
+            or needle in (s.identifier or "").lower()
+            or needle in (s.address.one_line().lower() if s.address else "")
+        ]
+    return site_list(sorted(sites, key=lambda s: s.site_id), search=req.search)
+
+
+async def show(req: SiteShow, caller: Caller, services: Services) -> Message:
+    """/site show <site-id>: one site with address, hours and contact"""
+    return site_card(await services.bruin.get_site(req.site_id))
+
+
+FAMILY = CommandFamily("/site", title="Sites")
+FAMILY.add("list", SiteList, list_)
+FAMILY.add("show", SiteShow, show)

@@ -1,0 +1,24 @@
+"""Test isolation: no real environment, no developer .env, no network beyond loopback."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+
+_ENV_NAMES = {name.upper() for name in Settings.model_fields}
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Strip every setting from the environment and run in an empty directory."""
+    for name in list(os.environ):
+        if name.upper() in _ENV_NAMES:
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CHATOPS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    yield
