@@ -61,11 +61,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _dispatch(args, settings)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        # Never a traceback for a person; the full one with LOG_LEVEL=DEBUG.
+        if settings.log_level == "DEBUG":
+            raise
+        print(
+            f"chatops-bot {args.cmd}: unexpected error ({type(exc).__name__}); "
+            "run again with LOG_LEVEL=DEBUG for details.",
+            file=sys.stderr,
+        )
+        return 1
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.cmd == "console":
-        configure_logging("WARNING" if settings.log_level != "DEBUG" else "DEBUG", "console")
+        configure_logging("ERROR" if settings.log_level != "DEBUG" else "DEBUG", "console")
         from bot.console import run_console
 
         return asyncio.run(

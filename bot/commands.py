@@ -149,14 +149,24 @@ async def allow_everyone(caller: Caller, sub: Subcommand) -> str | None:
     return None
 
 
+async def as_is(caller: Caller) -> Caller:
+    return caller
+
+
 class Dispatcher:
     """Routes ``(command, text)`` to a family's subcommand and turns failures into messages."""
 
     def __init__(
-        self, families: Sequence[CommandFamily], *, authorize: Authorizer = allow_everyone
+        self,
+        families: Sequence[CommandFamily],
+        *,
+        authorize: Authorizer = allow_everyone,
+        identify: Callable[[Caller], Awaitable[Caller]] = as_is,
     ) -> None:
+        """``identify`` fills in the caller's display name, looked up only for writes."""
         self.families = {f.command: f for f in families}
         self._authorize = authorize
+        self._identify = identify
 
     def help(self) -> Message:
         sections = [(f.title, f.usage_lines()) for f in self.families.values()]
@@ -181,6 +191,7 @@ class Dispatcher:
             sub, rest = family.resolve(tokens)
             request = bind(sub.request, rest, usage=sub.usage)
             if sub.write:
+                caller = await self._identify(caller)
                 refusal = await self._authorize(caller, sub)
                 if refusal is not None:
                     return error_message(refusal)

@@ -22,7 +22,7 @@ from bot.config import Settings
 from bot.render.blocks import Message
 from bot.render.terminal import render_terminal
 from bot.services import open_services
-from handlers import FAMILIES
+from handlers import families
 
 __all__ = ["data_dir", "parse_line", "run_console"]
 
@@ -102,7 +102,7 @@ async def run_console(
     """Run one command (exit status) or the interactive prompt."""
     user = getpass.getuser()
     caller = Caller(user_id=f"console:{user}", display_name=user, surface="console")
-    dispatcher = Dispatcher(FAMILIES)
+    dispatcher = Dispatcher(families())
     async with contextlib.AsyncExitStack() as stack:
         local, where = await stack.enter_async_context(_backends(settings, reset=reset))
         services = await stack.enter_async_context(open_services(local))

@@ -1,10 +1,20 @@
-"""Command families, one module each. ``FAMILIES`` feeds the dispatcher."""
+"""Command families, one module each. ``families()`` feeds the dispatcher.
+
+The modules are imported on call, not here: they import the command core, which imports
+``handlers.grammar``; importing them at package import would be circular.
+"""
 
 from __future__ import annotations
 
-from bot.commands import CommandFamily
-from handlers import inventory, note, site, ticket
+from typing import TYPE_CHECKING
 
-__all__ = ["FAMILIES"]
+if TYPE_CHECKING:
+    from bot.commands import CommandFamily
 
-FAMILIES: tuple[CommandFamily, ...] = (ticket.FAMILY, note.FAMILY, inventory.FAMILY, site.FAMILY)
+__all__ = ["families"]
+
+
+def families() -> tuple[CommandFamily, ...]:
+    from handlers import inventory, note, site, ticket
+
+    return (ticket.FAMILY, note.FAMILY, inventory.FAMILY, site.FAMILY)

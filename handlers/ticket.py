@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from bot.aio import gather_or_cancel
 from bot.clients.bruin import OPEN, RESOLVED
 from bot.clients.bruin.models import Ticket, TicketStatus
 from bot.commands import Caller, CommandFamily, Services
@@ -40,7 +40,7 @@ class TicketList(Request):
 async def show(req: TicketShow, caller: Caller, services: Services) -> Message:
     """/ticket show <id>: a ticket's card with status, site, service numbers and latest notes"""
     bruin = services.bruin
-    ticket, details = await asyncio.gather(
+    ticket, details = await gather_or_cancel(
         bruin.get_ticket(req.ticket_id), bruin.get_ticket_details(req.ticket_id)
     )
     return ticket_card(ticket, details, portal_url=services.portal_url)

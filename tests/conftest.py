@@ -21,4 +21,4 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CHATOPS_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.chdir(tmp_path)
-    yield
+    return

@@ -158,7 +158,14 @@ def ticket_card(
     category = " ".join(p for p in (ticket.category, ticket.topic and f"({ticket.topic})") if p)
     site = ticket.address.one_line() if ticket.address else ""
     updated = max(
-        (d.last_updated_at for d in details.details if d.last_updated_at is not None),
+        (
+            moment
+            for moment in [
+                *(d.last_updated_at for d in details.details),
+                *(n.created_at for n in details.notes),
+            ]
+            if moment is not None
+        ),
         default=None,
     )
     pairs = [

@@ -11,7 +11,6 @@ Endpoint reference: https://api.bruin.com/index.html (Swagger UI).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -19,6 +18,7 @@ from typing import Any, Literal, TypeVar
 import aiohttp
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from bot.aio import gather_or_cancel
 from bot.clients.auth import OAuthClientCredentials
 from bot.clients.bruin.decode import decipher
 from bot.clients.bruin.models import (
@@ -146,7 +146,7 @@ class BruinClient:
         }
         base |= {k: v for k, v in optional.items() if v is not None}
         wanted: list[str | None] = [str(s) for s in statuses] or [None]
-        pages = await asyncio.gather(
+        pages = await gather_or_cancel(
             *(self._ticket_pages(base, status, rows, max_tickets) for status in wanted)
         )
         merged = {t.ticket_id: t for page in pages for t in page}
