@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import structlog
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.authorization import AuthorizeResult
@@ -64,12 +65,16 @@ class Registered:
 REGISTERED = Registered()
 
 
-def make_web_client(settings: Settings) -> AsyncWebClient:
-    """The Web API client: SLACK_API_URL honoured; 429 and connection errors retried."""
+def make_web_client(
+    settings: Settings, *, session: aiohttp.ClientSession | None = None
+) -> AsyncWebClient:
+    """The Web API client: SLACK_API_URL honoured; 429 and connection errors retried;
+    one shared session (without one, slack_sdk opens a session per call)."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     return AsyncWebClient(
         token=token,
         base_url=settings.slack_api_url,
+        session=session,
         timeout=10,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
@@ -96,7 +101,7 @@ class SlackBot:
         self.directory = SlackDirectory(self.client)
         self.dispatcher = Dispatcher(families(), authorize=self._authorize, identify=self._identify)
 
-    async def authorize(self, **_: Any) -> AuthorizeResult:
+    async def authorize(self) -> AuthorizeResult:
         """bolt's authorize: one auth.test per process (done during warm-up), then cached."""
         if self.auth is not None:
             return self.auth
@@ -384,15 +389,18 @@ def build_app(bot: SlackBot) -> AsyncApp:
     secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
+
+    async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        return await bot.authorize()
+
     app = AsyncApp(
         client=bot.client,
         signing_secret=secret,
-        authorize=bot.authorize,
+        authorize=authorize,
         before_authorize=_make_gate(bot),
         request_verification_enabled=not settings.socket_mode,
         process_before_response=False,
         raise_error_for_unhandled_request=False,
-        logger=structlog.stdlib.get_logger("slack_bolt"),  # type: ignore[arg-type]
     )
     for command in REGISTERED.commands:
         app.command(command)(on_command)

@@ -86,5 +86,18 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.sandbox.serve import serve_forever
 
         return asyncio.run(serve_forever(host=args.host, port=args.port))
+    if args.cmd == "manifest":
+        from bot.manifest import PLACEHOLDER_URL, render_manifest
+
+        sys.stdout.write(render_manifest(url=args.url or PLACEHOLDER_URL, socket=args.socket))
+        return 0
+    if args.cmd == "check":
+        from bot.check import run_check
+
+        return asyncio.run(run_check(settings))
+    if args.cmd == "run":
+        from bot.runner import run
+
+        return asyncio.run(run(settings))
     print(f"chatops-bot {args.cmd}: not available in this version yet.", file=sys.stderr)
     return 2

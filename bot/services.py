@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 import aiohttp
 
 from bot.clients.bruin import BruinClient, BruinConfig
-from bot.clients.core import CallObserver
 from bot.commands import Services
 from bot.config import Settings
 from bot.logging import redactor
+from bot.metrics import Metrics
 
 __all__ = ["bruin_config", "open_services"]
 
@@ -53,7 +53,7 @@ def register_secrets(settings: Settings) -> None:
 
 @contextlib.asynccontextmanager
 async def open_services(
-    settings: Settings, *, observe: CallObserver | None = None
+    settings: Settings, *, metrics: Metrics | None = None
 ) -> AsyncIterator[Services]:
     """Yield :class:`Services`; every session opened here is closed on the way out."""
     register_secrets(settings)
@@ -65,5 +65,10 @@ async def open_services(
             session = await stack.enter_async_context(
                 aiohttp.ClientSession(connector=connector, raise_for_status=False)
             )
-            bruin = BruinClient.create(session, config, observe=observe)
+            bruin = BruinClient.create(
+                session,
+                config,
+                observe=metrics.observe_backend if metrics else None,
+                on_token_fetch=(metrics.token_refreshes.labels("bruin").inc if metrics else None),
+            )
         yield Services(settings=settings, bruin_client=bruin)

@@ -11,7 +11,7 @@ Endpoint reference: https://api.bruin.com/index.html (Swagger UI).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
@@ -88,7 +88,7 @@ class BruinClient:
         config: BruinConfig,
         *,
         observe: CallObserver | None = None,
-        on_token_fetch: Any = None,
+        on_token_fetch: Callable[[], None] | None = None,
     ) -> BruinClient:
         """Wire a client on a caller-owned session (the caller closes it)."""
         limiter = InFlightLimiter(config.max_in_flight, config.queue_limit, config.queue_timeout)

@@ -1,0 +1,103 @@
+"""``chatops-bot run``: wire Settings -> store, clients, Slack app, HTTP server / Socket Mode."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+import structlog
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+from bot.app import SlackBot, build_app, make_web_client
+from bot.config import Settings
+from bot.console import data_dir
+from bot.metrics import Metrics
+from bot.server import BotServer
+from bot.services import open_services
+from bot.store import Store
+
+__all__ = ["RunningBot", "run", "running_bot"]
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class RunningBot:
+    server: BotServer
+    runner: web.AppRunner
+    port: int
+    socket: AsyncSocketModeHandler | None = None
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    settings: Settings,
+    *,
+    host: str = "0.0.0.0",  # noqa: S104 - a server: Slack must reach it
+    port: int | None = None,
+) -> AsyncIterator[RunningBot]:
+    """Start everything ``run`` starts and stop it in reverse order on exit."""
+    if settings.slack_bot_token is None:
+        raise SystemExit("chatops-bot run: set SLACK_BOT_TOKEN (xoxb-…) first.")
+    if not settings.socket_mode and settings.slack_signing_secret is None:
+        raise SystemExit(
+            "chatops-bot run: HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN "
+            "for Socket Mode)."
+        )
+    metrics = Metrics()
+    store = await Store.open(settings.database_url, data_dir=data_dir(settings))
+    try:
+        async with (
+            open_services(settings, metrics=metrics) as services,
+            aiohttp.ClientSession() as slack_session,
+        ):
+            client = make_web_client(settings, session=slack_session)
+            bot = SlackBot(
+                settings=settings, services=services, store=store, metrics=metrics, client=client
+            )
+            app = build_app(bot)
+            server = BotServer(bot=bot, app=app, http_events=not settings.socket_mode)
+            runner = web.AppRunner(server.make_web_app(), handle_signals=False)
+            await runner.setup()
+            site = web.TCPSite(runner, host, settings.port if port is None else port)
+            await site.start()
+            bound = runner.addresses[0][1] if runner.addresses else (port or settings.port)
+            handle = None
+            try:
+                warm = asyncio.create_task(server.warm_up())
+                if settings.socket_mode:
+                    assert settings.slack_app_token is not None
+                    handle = AsyncSocketModeHandler(
+                        app, settings.slack_app_token.get_secret_value(), web_client=client
+                    )
+                    await handle.connect_async()  # type: ignore[no-untyped-call]
+                await warm
+                log.info(
+                    "bot_started",
+                    mode="socket" if settings.socket_mode else "http",
+                    port=bound,
+                    ready=server.ready,
+                )
+                yield RunningBot(server=server, runner=runner, port=bound, socket=handle)
+            finally:
+                if handle is not None:
+                    await handle.close_async()  # type: ignore[no-untyped-call]
+                await runner.cleanup()
+    finally:
+        await store.close()
+
+
+async def run(settings: Settings) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with running_bot(settings):
+        await stop.wait()
+        log.info("shutting_down")
+    return 0

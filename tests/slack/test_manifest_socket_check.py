@@ -1,0 +1,113 @@
+"""manifest.yml matches what the app registers; Socket Mode; `chatops-bot check`."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import yaml
+from pydantic import SecretStr
+
+from bot.app import REGISTERED
+from bot.check import run_check
+from bot.manifest import PLACEHOLDER_URL, build_manifest, render_manifest
+from bot.runner import running_bot
+from bot.sandbox import RunningSandbox
+from bot.sandbox.slack import FakeSlack, socket_envelope
+from bot.sandbox.slack_signing import slash_command_payload
+from tests.slack.conftest import Harness, bot_settings, dumps, wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_manifest_yml_is_the_generated_manifest() -> None:
+    assert (ROOT / "manifest.yml").read_text() == render_manifest(url=PLACEHOLDER_URL)
+
+
+def test_manifest_lists_exactly_what_the_app_registers() -> None:
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    commands = {c["command"] for c in manifest["features"]["slash_commands"]}
+    assert commands == set(REGISTERED.commands)
+    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == set(REGISTERED.events)
+    shortcuts = {s["callback_id"] for s in manifest["features"].get("shortcuts", [])}
+    assert shortcuts == set(REGISTERED.shortcuts)
+    assert manifest["settings"]["socket_mode_enabled"] is False
+    for entry in manifest["features"]["slash_commands"]:
+        assert 2 <= len(entry["command"]) <= 32
+        assert entry["description"]
+    assert 175 <= len(manifest["display_information"]["long_description"]) <= 4000
+
+
+def test_socket_manifest_has_no_urls() -> None:
+    manifest = build_manifest(socket=True)
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert "url" not in dumps(manifest).replace("request_url", "")
+    assert "request_url" not in dumps(manifest)
+
+
+async def test_every_manifest_command_is_handled_and_others_are_not(harness: Harness) -> None:
+    for command in REGISTERED.commands:
+        resp, key = await harness.command(command, "help")
+        assert resp.status == 200, command
+        assert "chatops-bot commands" in dumps(await harness.reply(key))
+    resp, _ = await harness.command("/unknown", "help")
+    assert resp.status == 404
+
+
+async def test_event_dedupe_holds_across_a_restart(
+    slack: FakeSlack, sandbox: RunningSandbox
+) -> None:
+    from bot.sandbox.slack_signing import app_mention_event
+
+    settings = bot_settings(sandbox.url, slack)
+    event = app_mention_event(text="<@U0BOT> ticket show 4503")
+    import aiohttp
+
+    for _ in range(2):  # the second instance shares the data dir, like a restarted process
+        async with (
+            running_bot(settings, host="127.0.0.1", port=0) as bot,
+            aiohttp.ClientSession() as http,
+        ):
+            h = Harness(bot=bot, slack=slack, sandbox=sandbox, http=http)
+            assert (await h.event(event, event_id="Ev0RESTART", retry_num=1)).status == 200
+            await wait_for(lambda: slack.calls_to("chat.postMessage"))
+    assert len(slack.calls_to("chat.postMessage")) == 1
+
+
+async def test_socket_mode_handles_a_slash_command(
+    slack: FakeSlack, sandbox: RunningSandbox
+) -> None:
+    settings = bot_settings(sandbox.url, slack, slack_app_token=SecretStr(slack.app_token))
+    async with running_bot(settings, host="127.0.0.1", port=0) as bot:
+        assert bot.socket is not None
+        await slack.wait_for_connection(1, timeout=5)
+        url = slack.response_url("sock1", user_id="U0CALLER")
+        payload = slash_command_payload(command="/ticket", text="show 4503", response_url=url)
+        envelope = socket_envelope("slash_commands", payload)
+        await slack.socket_send(envelope)
+        ack = await slack.wait_for_ack(envelope["envelope_id"], timeout=5)
+        assert ack["envelope_id"] == envelope["envelope_id"]
+        reply = await wait_for(lambda: [r for r in slack.responses if r.key == "sock1"])
+        assert "Ticket 4503" in dumps(reply[0].body)
+        assert not slack.socket_protocol_errors
+
+
+async def test_check_reports_ok_then_the_fix_for_a_bad_token(
+    slack: FakeSlack, sandbox: RunningSandbox
+) -> None:
+    out = io.StringIO()
+    assert await run_check(bot_settings(sandbox.url, slack), out=out) == 0
+    assert "All checks passed." in out.getvalue()
+    assert "Bruin: access token obtained" in out.getvalue()
+
+    out = io.StringIO()
+    bad = bot_settings(sandbox.url, slack, slack_bot_token=SecretStr("xoxb-wrong"))
+    assert await run_check(bad, out=out) == 1
+    assert "Slack auth.test: invalid_auth" in out.getvalue()
+    assert "fix: SLACK_BOT_TOKEN is not valid" in out.getvalue()
+
+    out = io.StringIO()
+    wrong = bot_settings(sandbox.url, slack, bruin_oauth_client_secret=SecretStr("nope-nope"))
+    assert await run_check(wrong, out=out) == 1
+    assert "refused the client credentials" in out.getvalue()
+    assert "nope-nope" not in out.getvalue()
