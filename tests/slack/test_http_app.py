@@ -228,3 +228,29 @@ async def _settle() -> None:
     import asyncio
 
     await asyncio.sleep(0.3)
+
+
+async def test_log_lines_carry_the_request_context(harness: Harness) -> None:
+    import io
+    import json
+    import logging
+
+    import structlog
+
+    from bot.logging import configure_logging
+
+    buf = io.StringIO()
+    configure_logging("INFO", "json", stream=buf)
+    try:
+        harness.sandbox.bruin.faults.set("ticket.details", Fault(status=404))
+        _, key = await harness.command("/ticket", "show 4503")
+        await harness.reply(key)
+    finally:
+        logging.getLogger().handlers = []
+        structlog.reset_defaults()
+    lines = [json.loads(line) for line in buf.getvalue().splitlines() if line.startswith("{")]
+    event = next(line for line in lines if line["event"] == "backend_error")
+    assert event["user"] == "U0CALLER"
+    assert event["channel"] == "C0OPS"
+    assert event["command"] == "/ticket"
+    assert event["trace_id"]
