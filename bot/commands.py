@@ -124,14 +124,18 @@ class CommandFamily:
     def resolve(self, tokens: Tokens) -> tuple[Subcommand, Tokens]:
         words = tokens.words
         name = words[0].lower() if words else ""
+        pair = " ".join(w.lower() for w in words[:2])
+        if len(words) >= 2 and pair in self.subcommands:  # two-word subcommands: "timeoff add"
+            return self.subcommands[pair], tokens.tail().tail()
         if name in self.subcommands and name != self.default:
             return self.subcommands[name], tokens.tail()
         if self.default is not None:
             return self.subcommands[self.default], tokens
         if not name:
             raise UsageError(f"{self.command} needs a subcommand.", usage=self._all_usage())
-        guess = difflib.get_close_matches(name, list(self.subcommands), n=1, cutoff=0.6)
-        hint = f" Did you mean `{self.command} {guess[0]}`?" if guess else ""
+        candidates = {n.split()[0]: n for n in self.subcommands}
+        guess = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+        hint = f" Did you mean `{self.command} {candidates[guess[0]]}`?" if guess else ""
         raise UsageError(
             f"Unknown subcommand {words[0][:40]!r} for {self.command}.{hint}",
             usage=self._all_usage(),

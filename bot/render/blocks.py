@@ -48,11 +48,17 @@ __all__ = [
     "ACTION_SHOW_TICKET",
     "MAX_BLOCKS",
     "Message",
+    "button",
+    "context",
     "error_message",
+    "fields",
+    "header",
     "help_message",
     "inventory_list",
+    "md",
     "note_added",
     "notes_list",
+    "section",
     "site_card",
     "site_list",
     "ticket_card",
@@ -83,28 +89,28 @@ class Message:
         }
 
 
-def _md(text: str) -> MarkdownTextObject:
+def md(text: str) -> MarkdownTextObject:
     return MarkdownTextObject(text=truncate(text, SECTION_MAX))
 
 
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=_md(text))
+def section(text: str) -> SectionBlock:
+    return SectionBlock(text=md(text))
 
 
-def _fields(pairs: Iterable[tuple[str, str]]) -> SectionBlock:
+def fields(pairs: Iterable[tuple[str, str]]) -> SectionBlock:
     items = [MarkdownTextObject(text=truncate(f"*{k}*\n{v}", FIELD_MAX)) for k, v in pairs]
     return SectionBlock(fields=items[:10])
 
 
-def _header(text: str) -> HeaderBlock:
+def header(text: str) -> HeaderBlock:
     return HeaderBlock(text=PlainTextObject(text=truncate(text, HEADER_MAX), emoji=True))
 
 
-def _context(*parts: str) -> ContextBlock:
-    return ContextBlock(elements=[_md(p) for p in parts if p][:10])
+def context(*parts: str) -> ContextBlock:
+    return ContextBlock(elements=[md(p) for p in parts if p][:10])
 
 
-def _button(
+def button(
     text: str,
     action_id: str,
     *,
@@ -154,7 +160,7 @@ def ticket_card(
 ) -> Message:
     """The full card of ``/ticket show``."""
     status = ticket.status_label
-    blocks: list[Block] = [_header(f"Ticket {ticket.ticket_id} · {status}")]
+    blocks: list[Block] = [header(f"Ticket {ticket.ticket_id} · {status}")]
     category = " ".join(p for p in (ticket.category, ticket.topic and f"({ticket.topic})") if p)
     site = ticket.address.one_line() if ticket.address else ""
     updated = max(
@@ -177,23 +183,23 @@ def ticket_card(
     ]
     if ticket.severity:
         pairs.append(("Severity", escape(ticket.severity)))
-    blocks.append(_fields(pairs))
+    blocks.append(fields(pairs))
     if details.details:
         lines = []
         for d in details.details:
             task = f" — {escape(d.current_task_name.strip())}" if d.current_task_name else ""
             lines.append(f"• `{escape(d.service_number or '?')}` {d.status_label}{task}")
-        blocks.append(_section("*Service numbers*\n" + "\n".join(lines)))
+        blocks.append(section("*Service numbers*\n" + "\n".join(lines)))
     notes = details.notes_newest_first()
     if notes:
         blocks.append(DividerBlock())
         shown = notes[:notes_shown]
-        blocks.append(_section(f"*Latest notes* ({len(shown)} of {len(notes)})"))
-        blocks.extend(_section(_note_line(n)) for n in shown)
+        blocks.append(section(f"*Latest notes* ({len(shown)} of {len(notes)})"))
+        blocks.extend(section(_note_line(n)) for n in shown)
     elif ticket.creation_note:
-        blocks.append(_section(f"*Description*\n>{plain(ticket.creation_note, NOTE_PREVIEW)}"))
+        blocks.append(section(f"*Description*\n>{plain(ticket.creation_note, NOTE_PREVIEW)}"))
     link = ticket_url(portal_url, ticket.ticket_id)
-    elements = [*buttons, _button("Open in Bruin", ACTION_OPEN_LINK, url=link)]
+    elements = [*buttons, button("Open in Bruin", ACTION_OPEN_LINK, url=link)]
     blocks.append(ActionsBlock(elements=elements[:25]))
     summary = f"Ticket {ticket.ticket_id} · {status} · {category or 'no category'}"
     return Message(text=summary, blocks=blocks)
@@ -208,9 +214,9 @@ def ticket_list(
     offset: int = 0,
 ) -> Message:
     """A compact list, newest first, with a Show button per ticket and More when paged."""
-    blocks: list[Block] = [_header(title)]
+    blocks: list[Block] = [header(title)]
     if not tickets:
-        blocks.append(_section("No tickets match."))
+        blocks.append(section("No tickets match."))
         return Message(text=f"{title}: none", blocks=blocks)
     for t in tickets:
         site = t.address.one_line() if t.address else ""
@@ -222,29 +228,29 @@ def ticket_list(
         parts.append(fmt_time(t.created_at))
         blocks.append(
             SectionBlock(
-                text=_md(" · ".join(parts)),
-                accessory=_button("Show", ACTION_SHOW_TICKET, value=str(t.ticket_id)),
+                text=md(" · ".join(parts)),
+                accessory=button("Show", ACTION_SHOW_TICKET, value=str(t.ticket_id)),
             )
         )
     shown_to = offset + len(tickets)
     count = f"{offset + 1}–{shown_to} of {total}" if total is not None else f"{len(tickets)} shown"
-    blocks.append(_context(count))
+    blocks.append(context(count))
     if more_value is not None:
         blocks.append(
-            ActionsBlock(elements=[_button("More", ACTION_LIST_MORE, value=json.dumps(more_value))])
+            ActionsBlock(elements=[button("More", ACTION_LIST_MORE, value=json.dumps(more_value))])
         )
     return Message(text=f"{title}: {count}", blocks=blocks)
 
 
 def notes_list(ticket_id: int, notes: Sequence[TicketNote], *, limit: int = 20) -> Message:
     title = f"Notes on ticket {ticket_id}"
-    blocks: list[Block] = [_header(title)]
+    blocks: list[Block] = [header(title)]
     if not notes:
-        blocks.append(_section("No notes yet."))
+        blocks.append(section("No notes yet."))
     shown = list(notes)[:limit]
-    blocks.extend(_section(_note_line(n)) for n in shown)
+    blocks.extend(section(_note_line(n)) for n in shown)
     if len(notes) > len(shown):
-        blocks.append(_context(f"{len(shown)} newest of {len(notes)} notes"))
+        blocks.append(context(f"{len(shown)} newest of {len(notes)} notes"))
     return Message(text=f"{title}: {len(notes)}", blocks=blocks)
 
 
@@ -254,7 +260,7 @@ def note_added(ticket_id: int, stored_text: str, *, author: str) -> Message:
     return Message(
         text=f"{author} added a note to ticket {ticket_id}",
         blocks=[
-            _section(f":memo: *{escape(author)}* added a note to ticket *{ticket_id}*\n>{body}"),
+            section(f":memo: *{escape(author)}* added a note to ticket *{ticket_id}*\n>{body}"),
         ],
         public=True,
     )
@@ -262,9 +268,9 @@ def note_added(ticket_id: int, stored_text: str, *, author: str) -> Message:
 
 def inventory_list(items: Sequence[InventoryItem], *, search: str | None, limit: int) -> Message:
     title = f"Inventory matching “{search}”" if search else "Inventory"
-    blocks: list[Block] = [_header(title)]
+    blocks: list[Block] = [header(title)]
     if not items:
-        blocks.append(_section("Nothing matches."))
+        blocks.append(section("Nothing matches."))
         return Message(text=f"{title}: none", blocks=blocks)
     lines = []
     for item in list(items)[:limit]:
@@ -278,31 +284,31 @@ def inventory_list(items: Sequence[InventoryItem], *, search: str | None, limit:
     chunk: list[str] = []
     for line in lines:
         if sum(len(x) + 1 for x in chunk) + len(line) > SECTION_MAX - 10:
-            blocks.append(_section("\n".join(chunk)))
+            blocks.append(section("\n".join(chunk)))
             chunk = []
         chunk.append(truncate(line, 300))
     if chunk:
-        blocks.append(_section("\n".join(chunk)))
+        blocks.append(section("\n".join(chunk)))
     more = f" (first {limit}; narrow the search)" if len(items) > limit else ""
-    blocks.append(_context(f"{min(len(items), limit)} of {len(items)} service numbers{more}"))
+    blocks.append(context(f"{min(len(items), limit)} of {len(items)} service numbers{more}"))
     return Message(text=f"{title}: {len(items)}", blocks=blocks[:MAX_BLOCKS])
 
 
 def site_list(sites: Sequence[Site], *, search: str | None, limit: int = 25) -> Message:
     title = f"Sites matching “{search}”" if search else "Sites"
-    blocks: list[Block] = [_header(title)]
+    blocks: list[Block] = [header(title)]
     if not sites:
-        blocks.append(_section("No sites match."))
+        blocks.append(section("No sites match."))
         return Message(text=f"{title}: none", blocks=blocks)
     for site in list(sites)[:limit]:
         address = site.address.one_line() if site.address else ""
-        blocks.append(_section(f"*{site.site_id}* · {escape(site.label or '')}\n{escape(address)}"))
-    blocks.append(_context(f"{min(len(sites), limit)} of {len(sites)} sites"))
+        blocks.append(section(f"*{site.site_id}* · {escape(site.label or '')}\n{escape(address)}"))
+    blocks.append(context(f"{min(len(sites), limit)} of {len(sites)} sites"))
     return Message(text=f"{title}: {len(sites)}", blocks=blocks)
 
 
 def site_card(site: Site) -> Message:
-    blocks: list[Block] = [_header(f"Site {site.site_id} · {site.label or ''}")]
+    blocks: list[Block] = [header(f"Site {site.site_id} · {site.label or ''}")]
     address = site.address.one_line() if site.address else ""
     contact = " · ".join(
         escape(p) for p in (site.contact_name, site.contact_phone, site.contact_email) if p
@@ -315,23 +321,23 @@ def site_card(site: Site) -> Message:
     ]
     if site.identifier:
         pairs.append(("Identifier", escape(site.identifier)))
-    blocks.append(_fields(pairs))
+    blocks.append(fields(pairs))
     return Message(text=f"Site {site.site_id} {site.label or ''}".strip(), blocks=blocks)
 
 
 def help_message(sections: Sequence[tuple[str, Sequence[str]]], *, note: str = "") -> Message:
     """Usage for every command: ``sections`` is (title, usage lines)."""
-    blocks: list[Block] = [_header("chatops-bot commands")]
+    blocks: list[Block] = [header("chatops-bot commands")]
     for title, lines in sections:
-        blocks.append(_section(f"*{escape(title)}*\n" + "\n".join(escape(x) for x in lines)))
+        blocks.append(section(f"*{escape(title)}*\n" + "\n".join(escape(x) for x in lines)))
     if note:
-        blocks.append(_context(escape(note)))
+        blocks.append(context(escape(note)))
     return Message(text="chatops-bot commands", blocks=blocks)
 
 
 def error_message(sentence: str, *, usage: str | None = None) -> Message:
     """One clear sentence (ephemeral), with the usage line when it helps."""
-    blocks: list[Block] = [_section(f":warning: {escape(sentence)}")]
+    blocks: list[Block] = [section(f":warning: {escape(sentence)}")]
     if usage:
-        blocks.append(_context(f"Usage: `{escape(usage)}`"))
+        blocks.append(context(f"Usage: `{escape(usage)}`"))
     return Message(text=sentence, blocks=blocks, ok=False)
