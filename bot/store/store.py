@@ -1,44 +1,45 @@
-"""Store: delivery/idempotency keys now; subscriptions, watches and cursors build on it.
+"""The bot's own state: SQLite file by default, PostgreSQL when DATABASE_URL says so.
 
-``claim(kind, key)`` is the exactly-once primitive: the first caller for a key wins,
-every later one (a Slack retry, a double click, another replica) gets False. It is one
+``claim(kind, key)`` is the exactly-once primitive: the first caller for a key wins, every
+later one (a Slack retry, a double click, another replica) gets False. It is one
 ``INSERT … ON CONFLICT DO NOTHING``, atomic on SQLite and PostgreSQL alike.
+
+The schema is versioned with Alembic; ``Store.open`` upgrades to head (under an advisory
+lock on PostgreSQL, so replicas starting together migrate once).
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import DateTime, MetaData, String, delete, func, select, text
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, delete, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
-__all__ = ["Base", "ClaimedKey", "Store", "normalise_database_url"]
+from bot.store.models import (
+    ChannelSettings,
+    ClaimedKey,
+    SlackTicket,
+    Subscription,
+    UserPrefs,
+    Watch,
+)
 
+__all__ = ["Store", "normalise_database_url"]
 
-class Base(DeclarativeBase):
-    metadata = MetaData(
-        naming_convention={
-            "ix": "ix_%(column_0_label)s",
-            "uq": "uq_%(table_name)s_%(column_0_name)s",
-            "pk": "pk_%(table_name)s",
-        }
-    )
-
-
-class ClaimedKey(Base):
-    """A key processed once: a Slack event id, an action's idempotency key, …"""
-
-    __tablename__ = "claimed_keys"
-    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
-    key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    claimed_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), index=True
-    )
+_MIGRATION_LOCK = 7_411_002  # arbitrary advisory-lock id for schema upgrades
 
 
 def normalise_database_url(url: str) -> str:
@@ -56,25 +57,52 @@ def _sqlite_url_in(data_dir: Path) -> str:
     return f"sqlite:///{(data_dir / 'chatops.db').resolve()}"
 
 
+def _upgrade(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})"))
+    config = Config()
+    config.set_main_option("script_location", "bot.store:migrations")
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
 class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self._session = async_sessionmaker(engine, expire_on_commit=False)
+        self.session = async_sessionmaker(engine, expire_on_commit=False)
 
     def __repr__(self) -> str:
         return f"Store(dialect={self.engine.dialect.name!r})"
 
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
     @classmethod
     async def open(cls, url: str | None = None, *, data_dir: Path | None = None) -> Store:
-        """Open (and create the tables of) the store; default: SQLite in ``data_dir``."""
+        """Open the store and upgrade its schema; default: SQLite in ``data_dir``."""
         if url is None:
             if data_dir is None:
                 raise ValueError("pass a database URL or a data dir")
             url = await asyncio.to_thread(_sqlite_url_in, data_dir)
-        engine = create_async_engine(normalise_database_url(url), pool_pre_ping=True)
+        async_url = normalise_database_url(url)
+        kwargs: dict[str, Any] = {"pool_pre_ping": True}
+        if async_url.startswith("sqlite"):
+            kwargs["connect_args"] = {"timeout": 30}
+        engine = create_async_engine(async_url, **kwargs)
+        if engine.dialect.name == "sqlite":
+            from sqlalchemy import event
+
+            @event.listens_for(engine.sync_engine, "connect")
+            def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA busy_timeout=30000")
+                cursor.close()
+
         store = cls(engine)
         async with engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
+            await conn.run_sync(_upgrade)
         return store
 
     async def close(self) -> None:
@@ -84,26 +112,183 @@ class Store:
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
-    async def claim(self, kind: str, key: str) -> bool:
+    def insert(self, table: Any) -> Any:
+        """INSERT with ON CONFLICT support for this store's dialect."""
+        return pg_insert(table) if self.dialect == "postgresql" else sqlite_insert(table)
+
+    # -- exactly-once keys ----------------------------------------------------------------
+
+    async def claim(self, kind: str, key: str, *, session: AsyncSession | None = None) -> bool:
         """True for the first caller with (kind, key); False for every repeat."""
-        values = {"kind": kind, "key": key[:255]}
-        stmt = (
-            pg_insert(ClaimedKey).values(**values).on_conflict_do_nothing()
-            if self.engine.dialect.name == "postgresql"
-            else sqlite_insert(ClaimedKey).values(**values).on_conflict_do_nothing()
+        stmt = self.insert(ClaimedKey).values(kind=kind, key=key[:255]).on_conflict_do_nothing()
+        if session is not None:
+            result = await session.execute(stmt)
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+        async with self.session.begin() as own:
+            result = await own.execute(stmt)
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def release(self, kind: str, key: str) -> None:
+        """Undo a claim whose work failed before it had any effect, so a retry may run."""
+        async with self.session.begin() as session:
+            await session.execute(
+                delete(ClaimedKey).where(ClaimedKey.kind == kind, ClaimedKey.key == key[:255])
+            )
+
+    async def forget_claims_before(self, cutoff: dt.datetime) -> int:
+        async with self.session.begin() as session:
+            result = await session.execute(delete(ClaimedKey).where(ClaimedKey.claimed_at < cutoff))
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    # -- channel settings -----------------------------------------------------------------
+
+    async def channel_customer(self, channel_id: str) -> int | None:
+        async with self.session() as session:
+            return await session.scalar(
+                select(ChannelSettings.customer_id).where(ChannelSettings.channel_id == channel_id)
+            )
+
+    async def set_channel_customer(self, channel_id: str, customer_id: int, *, by: str) -> None:
+        stmt = self.insert(ChannelSettings).values(
+            channel_id=channel_id, customer_id=customer_id, updated_by=by
         )
-        async with self._session.begin() as session:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[ChannelSettings.channel_id],
+            set_={
+                "customer_id": customer_id,
+                "updated_by": by,
+                "updated_at": dt.datetime.now(dt.UTC),
+            },
+        )
+        async with self.session.begin() as session:
+            await session.execute(stmt)
+
+    # -- subscriptions and watches --------------------------------------------------------
+
+    async def add_subscription(
+        self,
+        *,
+        channel_id: str,
+        customer_id: int,
+        status: str | None,
+        category: str | None,
+        site: str | None,
+        by: str,
+    ) -> Subscription:
+        sub = Subscription(
+            channel_id=channel_id,
+            customer_id=customer_id,
+            status=status,
+            category=category,
+            site=site,
+            created_by=by,
+        )
+        async with self.session.begin() as session:
+            session.add(sub)
+        return sub
+
+    async def list_subscriptions(
+        self, channel_id: str | None = None, *, customer_id: int | None = None
+    ) -> list[Subscription]:
+        query = select(Subscription).order_by(Subscription.id)
+        if channel_id is not None:
+            query = query.where(Subscription.channel_id == channel_id)
+        if customer_id is not None:
+            query = query.where(Subscription.customer_id == customer_id)
+        async with self.session() as session:
+            return list(await session.scalars(query))
+
+    async def remove_subscriptions(self, channel_id: str, ids: Sequence[int] | None) -> int:
+        """Remove the channel's subscriptions with these ids (all when ``ids`` is None)."""
+        stmt = delete(Subscription).where(Subscription.channel_id == channel_id)
+        if ids is not None:
+            stmt = stmt.where(Subscription.id.in_(list(ids)))
+        async with self.session.begin() as session:
+            result = await session.execute(stmt)
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def add_watch(
+        self, channel_id: str, ticket_id: int, *, customer_id: int, by: str
+    ) -> bool:
+        """True when the channel was not watching the ticket yet."""
+        stmt = (
+            self.insert(Watch)
+            .values(
+                channel_id=channel_id, ticket_id=ticket_id, customer_id=customer_id, created_by=by
+            )
+            .on_conflict_do_nothing()
+        )
+        async with self.session.begin() as session:
             result = await session.execute(stmt)
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def is_claimed(self, kind: str, key: str) -> bool:
-        async with self._session() as session:
+    async def remove_watch(self, channel_id: str, ticket_id: int) -> bool:
+        async with self.session.begin() as session:
+            result = await session.execute(
+                delete(Watch).where(Watch.channel_id == channel_id, Watch.ticket_id == ticket_id)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def is_watching(self, channel_id: str, ticket_id: int) -> bool:
+        async with self.session() as session:
             found = await session.scalar(
-                select(ClaimedKey.key).where(ClaimedKey.kind == kind, ClaimedKey.key == key[:255])
+                select(Watch.ticket_id).where(
+                    Watch.channel_id == channel_id, Watch.ticket_id == ticket_id
+                )
             )
             return found is not None
 
-    async def forget_claims_before(self, cutoff: dt.datetime) -> int:
-        async with self._session.begin() as session:
-            result = await session.execute(delete(ClaimedKey).where(ClaimedKey.claimed_at < cutoff))
-            return int(result.rowcount)  # type: ignore[attr-defined]
+    async def list_watches(
+        self, *, channel_id: str | None = None, ticket_id: int | None = None
+    ) -> list[Watch]:
+        query = select(Watch).order_by(Watch.channel_id, Watch.ticket_id)
+        if channel_id is not None:
+            query = query.where(Watch.channel_id == channel_id)
+        if ticket_id is not None:
+            query = query.where(Watch.ticket_id == ticket_id)
+        async with self.session() as session:
+            return list(await session.scalars(query))
+
+    # -- tickets opened from Slack, and their people --------------------------------------
+
+    async def record_slack_ticket(
+        self, ticket_id: int, *, customer_id: int, user_id: str, channel_id: str | None
+    ) -> None:
+        stmt = (
+            self.insert(SlackTicket)
+            .values(
+                ticket_id=ticket_id, customer_id=customer_id, user_id=user_id, channel_id=channel_id
+            )
+            .on_conflict_do_nothing()
+        )
+        async with self.session.begin() as session:
+            await session.execute(stmt)
+
+    async def slack_tickets_of(self, user_id: str, *, limit: int = 20) -> list[SlackTicket]:
+        query = (
+            select(SlackTicket)
+            .where(SlackTicket.user_id == user_id)
+            .order_by(SlackTicket.created_at.desc(), SlackTicket.ticket_id.desc())
+            .limit(limit)
+        )
+        async with self.session() as session:
+            return list(await session.scalars(query))
+
+    async def slack_ticket(self, ticket_id: int) -> SlackTicket | None:
+        async with self.session() as session:
+            return await session.get(SlackTicket, ticket_id)
+
+    async def set_notify(self, user_id: str, enabled: bool) -> None:
+        stmt = self.insert(UserPrefs).values(user_id=user_id, notify_dm=enabled)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[UserPrefs.user_id], set_={"notify_dm": enabled}
+        )
+        async with self.session.begin() as session:
+            await session.execute(stmt)
+
+    async def notify_enabled(self, user_id: str) -> bool:
+        async with self.session() as session:
+            found = await session.scalar(
+                select(UserPrefs.notify_dm).where(UserPrefs.user_id == user_id)
+            )
+            return True if found is None else bool(found)

@@ -1,0 +1,81 @@
+"""Store behaviour on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import text
+
+from bot.store import Store
+from tests.store.conftest import StoreFactory
+
+
+async def test_schema_is_at_the_latest_migration_and_reopening_is_a_no_op(
+    open_store: StoreFactory,
+) -> None:
+    first = await open_store()
+    async with first.engine.connect() as conn:
+        version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+    assert version == "0001"
+    second = await open_store()
+    await second.ping()
+
+
+async def test_claim_is_first_caller_wins_even_under_concurrency(store: Store) -> None:
+    results = await asyncio.gather(*(store.claim("slack_event", "Ev1") for _ in range(25)))
+    assert results.count(True) == 1
+    assert await store.claim("slack_event", "Ev2")
+    assert await store.claim("action", "Ev1")  # kinds are separate
+
+
+async def test_claims_hold_across_instances(open_store: StoreFactory) -> None:
+    a, b = await open_store(), await open_store()
+    assert await a.claim("slack_event", "EvX")
+    assert not await b.claim("slack_event", "EvX")
+    await a.release("slack_event", "EvX")
+    assert await b.claim("slack_event", "EvX")
+
+
+async def test_channel_customer_binding(store: Store) -> None:
+    assert await store.channel_customer("C1") is None
+    await store.set_channel_customer("C1", 40123, by="U1")
+    await store.set_channel_customer("C1", 40777, by="U2")
+    assert await store.channel_customer("C1") == 40777
+
+
+async def test_subscriptions_are_per_channel(store: Store) -> None:
+    one = await store.add_subscription(
+        channel_id="C1", customer_id=40123, status="open", category=None, site=None, by="U1"
+    )
+    await store.add_subscription(
+        channel_id="C2", customer_id=40123, status=None, category="VOO", site="812", by="U1"
+    )
+    assert [s.channel_id for s in await store.list_subscriptions("C1")] == ["C1"]
+    assert len(await store.list_subscriptions()) == 2
+    assert await store.remove_subscriptions("C2", [one.id]) == 0
+    assert await store.remove_subscriptions("C1", [one.id]) == 1
+    assert await store.remove_subscriptions("C2", None) == 1
+    assert await store.list_subscriptions() == []
+
+
+async def test_watches_are_idempotent(store: Store) -> None:
+    assert await store.add_watch("C1", 4503, customer_id=40123, by="U1")
+    assert not await store.add_watch("C1", 4503, customer_id=40123, by="U2")
+    assert await store.is_watching("C1", 4503)
+    assert [w.channel_id for w in await store.list_watches(ticket_id=4503)] == ["C1"]
+    assert await store.remove_watch("C1", 4503)
+    assert not await store.remove_watch("C1", 4503)
+    assert not await store.is_watching("C1", 4503)
+
+
+async def test_slack_tickets_and_notify_preferences(store: Store) -> None:
+    await store.record_slack_ticket(4522, customer_id=40123, user_id="U1", channel_id="C1")
+    await store.record_slack_ticket(4522, customer_id=40123, user_id="U1", channel_id="C1")
+    await store.record_slack_ticket(4523, customer_id=40123, user_id="U2", channel_id=None)
+    assert [t.ticket_id for t in await store.slack_tickets_of("U1")] == [4522]
+    assert (await store.slack_ticket(4523)).user_id == "U2"  # type: ignore[union-attr]
+    assert await store.notify_enabled("U1")
+    await store.set_notify("U1", False)
+    assert not await store.notify_enabled("U1")
+    await store.set_notify("U1", True)
+    assert await store.notify_enabled("U1")
