@@ -87,14 +87,11 @@ class BackendError(Exception):
 
     def user_message(self) -> str:
         """One sentence for the person who asked, with the trace id when there is one."""
-        text = self._sentence().rstrip(".") + "."
+        text = self._sentence().rstrip(".")
         if self.trace_id:
-            text += (
-                f" (Bruin traceId {self.trace_id})"
-                if self.backend == "bruin"
-                else (f" (trace id {self.trace_id})")
-            )
-        return text
+            label = "Bruin traceId" if self.backend == "bruin" else "trace id"
+            text += f" ({label} {self.trace_id})"
+        return text + "."
 
 
 class TransportError(BackendError):

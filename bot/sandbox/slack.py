@@ -75,9 +75,11 @@ MAX_SOCKET_CONNECTIONS = 10
 
 DEFAULT_SCOPES: tuple[str, ...] = (
     "app_mentions:read",
+    "channels:history",
     "channels:read",
     "chat:write",
     "commands",
+    "groups:history",
     "groups:read",
     "im:history",
     "im:read",
@@ -103,6 +105,8 @@ _METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "usergroups.users.list": ("usergroups:read",),
     "conversations.info": ("channels:read", "groups:read", "im:read", "mpim:read"),
     "conversations.open": ("im:write", "mpim:write"),
+    "conversations.history": ("channels:history", "groups:history", "im:history"),
+    "conversations.replies": ("channels:history", "groups:history", "im:history"),
 }
 
 _KNOWN_BLOCK_TYPES = frozenset(
@@ -183,6 +187,7 @@ class StoredMessage:
     deleted: bool = False
     ephemeral_to: str | None = None
     via_response_url: str | None = None
+    metadata: JSONDict | None = None
 
 
 @dataclass
@@ -513,6 +518,8 @@ class FakeSlack:
             "usergroups.users.list": ("bot", self._usergroups_users_list),
             "conversations.info": ("bot", self._conversations_info),
             "conversations.open": ("bot", self._conversations_open),
+            "conversations.history": ("bot", self._conversations_history),
+            "conversations.replies": ("bot", self._conversations_replies),
             "apps.connections.open": ("app", self._apps_connections_open),
         }
 
@@ -971,7 +978,9 @@ class FakeSlack:
             "team_id": self.team_id,
         }
 
-    def _message_json(self, msg: StoredMessage, *, with_ts: bool = True) -> JSONDict:
+    def _message_json(
+        self, msg: StoredMessage, *, with_ts: bool = True, with_metadata: bool = False
+    ) -> JSONDict:
         out: JSONDict = {}
         if msg.bot_id:
             out["bot_id"] = msg.bot_id
@@ -993,6 +1002,8 @@ class FakeSlack:
             out["bot_profile"] = self._bot_profile()
         if msg.edited_ts:
             out["edited"] = {"user": self.bot_id, "ts": msg.edited_ts}
+        if with_metadata and msg.metadata is not None:
+            out["metadata"] = msg.metadata
         return out
 
     def _lookup_message(self, params: JSONDict, ts_key: str) -> tuple[SlackChannel, StoredMessage]:
@@ -1038,6 +1049,7 @@ class FakeSlack:
             attachments=attachments,
             thread_ts=str(thread_ts) if thread_ts else None,
             bot_id=self.bot_id,
+            metadata=params["metadata"] if isinstance(params.get("metadata"), dict) else None,
         )
         self.messages[(channel.id, msg.ts)] = msg
         return {"ok": True, "channel": channel.id, "ts": msg.ts, "message": self._message_json(msg)}
@@ -1348,6 +1360,52 @@ class FakeSlack:
         if channel is None or (channel.is_private and not channel.member):
             raise _ApiError("channel_not_found")
         return {"ok": True, "channel": self._channel_json(channel)}
+
+    def _readable(self, params: JSONDict) -> SlackChannel:
+        raw = params.get("channel")
+        channel = self.channels.get(raw) if isinstance(raw, str) else None
+        if channel is None:
+            raise _ApiError("channel_not_found")
+        if not channel.member:
+            raise _ApiError("not_in_channel")
+        return channel
+
+    def _history_page(self, found: list[StoredMessage], params: JSONDict) -> JSONDict:
+        oldest = float(params.get("oldest") or 0)
+        latest = float(params.get("latest") or 9e12)
+        limit = int(params.get("limit") or 100)
+        meta = _truthy(params.get("include_all_metadata"))
+        rows = [m for m in found if not m.deleted and oldest <= float(m.ts) <= latest]
+        return {
+            "ok": True,
+            "messages": [self._message_json(m, with_metadata=meta) for m in rows[:limit]],
+            "has_more": len(rows) > limit,
+        }
+
+    def _conversations_history(self, params: JSONDict) -> JSONDict:
+        """Top-level messages of a channel, newest first (metadata with include_all_metadata)."""
+        channel = self._readable(params)
+        found = [
+            m
+            for (cid, _), m in self.messages.items()
+            if cid == channel.id and (m.thread_ts is None or m.thread_ts == m.ts)
+        ]
+        found.sort(key=lambda m: float(m.ts), reverse=True)
+        return self._history_page(found, params)
+
+    def _conversations_replies(self, params: JSONDict) -> JSONDict:
+        """A thread: its root then the replies, oldest first."""
+        channel = self._readable(params)
+        root = str(params.get("ts") or "")
+        if (channel.id, root) not in self.messages:
+            raise _ApiError("thread_not_found")
+        found = [
+            m
+            for (cid, ts), m in self.messages.items()
+            if cid == channel.id and (ts == root or m.thread_ts == root)
+        ]
+        found.sort(key=lambda m: float(m.ts))
+        return self._history_page(found, params)
 
     def _conversations_open(self, params: JSONDict) -> JSONDict:
         raw_channel = params.get("channel")

@@ -140,6 +140,10 @@ class TicketState(Base):
     ticket_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     status: Mapped[str] = mapped_column(String(32))
     note_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    note_digest: Mapped[str | None] = mapped_column(String(64))
+    """Digest of the list record's mostRecentNote: a cheap "did anything change?" check."""
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    """Bumped on every change seen; part of the outbox keys of status changes."""
     seen_at: Mapped[dt.datetime] = _now()
 
 
@@ -157,7 +161,9 @@ class OutboxEntry(Base):
     payload: Mapped[dict[str, object]] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = _now()
     sent_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
 

@@ -91,7 +91,7 @@ async def test_unknown_ticket_is_one_clear_sentence(
 ) -> None:
     message = await run(dispatcher, services, "/ticket", "show 999999999")
     assert not message.ok
-    assert message.text.startswith("Ticket 999999999 was not found.")
+    assert message.text.startswith("Ticket 999999999 was not found (Bruin traceId ")
     assert "Bruin traceId" in message.text
 
 

@@ -38,7 +38,8 @@ async def test_not_found_is_one_sentence_on_stderr_and_non_zero() -> None:
     code, out, err = await one_shot("/ticket show 999999999")
     assert code == 1
     assert out == ""
-    assert err.startswith("Ticket 999999999 was not found.")
+    assert err.startswith("Ticket 999999999 was not found (Bruin traceId ")
+    assert err.endswith(").\n")
     assert err.count("\n") == 1
 
 

@@ -77,7 +77,8 @@ async def test_backend_error_is_one_sentence_with_trace_id(harness: Harness) -> 
     harness.sandbox.bruin.faults.set("ticket.details", Fault(status=404))
     _, key = await harness.command("/ticket", "show 4503")
     reply = await harness.reply(key)
-    assert reply["text"].startswith("Ticket 4503 was not found.")
+    assert reply["text"].startswith("Ticket 4503 was not found (Bruin traceId ")
+    assert reply["text"].endswith(").")
     assert "Bruin traceId" in reply["text"]
     assert "Traceback" not in dumps(reply)
 

@@ -213,7 +213,11 @@ class BruinClient:
 
     async def get_ticket(self, ticket_id: int, *, client_id: int | None = None) -> Ticket:
         """One ticket's overview (``GET /api/Ticket?TicketId=N``); NotFound when absent."""
-        found = await self.list_tickets(client_id=client_id, ticket_id=ticket_id, rows=10)
+        try:
+            found = await self.list_tickets(client_id=client_id, ticket_id=ticket_id, rows=10)
+        except NotFound as exc:
+            exc.message = f"Ticket {ticket_id} was not found"
+            raise
         for ticket in found:
             if ticket.ticket_id == ticket_id:
                 return ticket
@@ -248,7 +252,14 @@ class BruinClient:
             body["serviceNumbers"] = list(service_numbers)
         path = f"/api/Ticket/{ticket_id}/notes"
         data = await self._write("POST", path, body, "adding a note", ticket_id)
-        notes = self._parse_list(data, "ticketNotes", TicketNote, path) if data else []
+        # The answer's shape is undocumented: the note is written once Bruin said 2xx, so an
+        # unexpected body must not turn into an error (the person would add it again).
+        if not isinstance(data, dict):
+            return None
+        try:
+            notes = self._parse_list(data, "ticketNotes", TicketNote, path)
+        except BadResponse:
+            return None
         return notes[0] if notes else None
 
     async def add_notes(self, ticket_id: int, notes: Sequence[NewNote]) -> list[TicketNote]:
