@@ -28,6 +28,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import slack_ui
 from bot.commands import Caller, Dispatcher, Services, Surface
 from bot.config import Settings
 from bot.metrics import Metrics
@@ -36,6 +37,7 @@ from bot.render.blocks import error_message as error_reply
 from bot.slack_directory import SlackDirectory
 from bot.store import Store
 from handlers import families
+from handlers.ticket_actions import ACTIONS, F_SERVICE, button_command, is_form_command
 
 __all__ = [
     "REGISTERED",
@@ -57,9 +59,16 @@ class Registered:
     """What the app handles: the manifest test checks manifest.yml against this."""
 
     commands: tuple[str, ...] = tuple(f.command for f in families())
-    events: tuple[str, ...] = ("app_mention", "message.im")
-    shortcuts: tuple[str, ...] = ()
-    actions: tuple[str, ...] = (ACTION_SHOW_TICKET, ACTION_LIST_MORE, ACTION_OPEN_LINK)
+    events: tuple[str, ...] = ("app_mention", "message.im", "app_home_opened")
+    shortcuts: tuple[str, ...] = slack_ui.SHORTCUTS
+    actions: tuple[str, ...] = (
+        ACTION_SHOW_TICKET,
+        ACTION_LIST_MORE,
+        ACTION_OPEN_LINK,
+        F_SERVICE,
+        *ACTIONS,
+    )
+    forms: tuple[str, ...] = slack_ui.FORMS
 
 
 REGISTERED = Registered()
@@ -99,7 +108,7 @@ class SlackBot:
 
     def __post_init__(self) -> None:
         self.directory = SlackDirectory(self.client)
-        self.dispatcher = Dispatcher(families(), authorize=self._authorize, identify=self._identify)
+        self.dispatcher = Dispatcher(families(), authorize=self._authorize, identify=self.identify)
 
     async def authorize(self) -> AuthorizeResult:
         """bolt's authorize: one auth.test per process (done during warm-up), then cached."""
@@ -117,13 +126,20 @@ class SlackBot:
                 )
             return self.auth
 
-    async def _identify(self, caller: Caller) -> Caller:
-        if caller.surface == "console" or caller.display_name != caller.user_id:
+    async def identify(self, caller: Caller) -> Caller:
+        """The caller with the display name (for the audit line) and profile (contact
+        details) from users.info, cached by the directory."""
+        if caller.surface == "console" or (
+            caller.display_name != caller.user_id and caller.profile is not None
+        ):
             return caller
-        name = await self.directory.display_name(caller.user_id)
-        return Caller(caller.user_id, name, caller.channel_id, caller.surface)
+        name, profile = await self.directory.person(caller.user_id)
+        return Caller(caller.user_id, name, caller.channel_id, caller.surface, profile)
 
-    async def _authorize(self, caller: Caller, sub: Any) -> str | None:
+    async def may_write(self, caller: Caller) -> str | None:
+        """The one write gate for every surface (commands, buttons, modals, shortcuts, Home):
+        None when ``caller`` may write, else the refusal sentence. CHATOPS_WRITERS empty
+        means everyone."""
         writers = self.settings.chatops_writers
         if not writers or caller.user_id in writers:
             return None
@@ -131,6 +147,9 @@ class SlackBot:
             "You are not allowed to make changes through this bot; ask a Slack admin to add "
             "you to CHATOPS_WRITERS."
         )
+
+    async def _authorize(self, caller: Caller, sub: Any) -> str | None:
+        return await self.may_write(caller)
 
     def channel_allowed(self, channel_id: str | None) -> bool:
         allowed = self.settings.chatops_channels
@@ -193,6 +212,9 @@ async def on_command(
     """Every slash command: ack at once, then run the core, then reply."""
     await ack()
     bot: SlackBot = context["bot"]
+    if is_form_command(command["command"], command.get("text", "")):
+        await slack_ui.open_create_from_command(bot, command)
+        return
     caller = Caller(
         user_id=command["user_id"],
         display_name=command["user_id"],
@@ -264,8 +286,9 @@ async def on_show_button(
     await ack()
     bot: SlackBot = context["bot"]
     action = body["actions"][0]
-    caller = _action_caller(body)
-    message = await bot.run("/ticket", f"show {action.get('value', '')}", caller)
+    found = button_command(ACTION_SHOW_TICKET, str(action.get("value", "")))
+    assert found is not None
+    message = await bot.run(*found, _action_caller(body))
     await respond(**message.to_dict(), response_type="ephemeral", replace_original=False)
 
 
@@ -278,14 +301,9 @@ async def on_more_button(
     """The More button of a list: the next page replaces the list."""
     await ack()
     bot: SlackBot = context["bot"]
-    try:
-        filters = json.loads(body["actions"][0].get("value") or "{}")
-        if not isinstance(filters, dict):
-            raise ValueError
-    except ValueError:
-        filters = {}
-    text = "list " + " ".join(f'{k}="{v}"' for k, v in filters.items())
-    message = await bot.run("/ticket", text, _action_caller(body))
+    found = button_command(ACTION_LIST_MORE, str(body["actions"][0].get("value") or ""))
+    assert found is not None
+    message = await bot.run(*found, _action_caller(body))
     await respond(**message.to_dict(), response_type="ephemeral", replace_original=True)
 
 
@@ -409,5 +427,6 @@ def build_app(bot: SlackBot) -> AsyncApp:
     app.action(ACTION_SHOW_TICKET)(on_show_button)
     app.action(ACTION_LIST_MORE)(on_more_button)
     app.action(ACTION_OPEN_LINK)(on_link_button)
+    slack_ui.register(app)
     app.error(on_error)
     return app

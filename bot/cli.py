@@ -99,5 +99,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.runner import run
 
         return asyncio.run(run(settings))
+    if args.cmd == "bric-token":
+        from bot.bric_token import run_bric_token
+
+        return asyncio.run(run_bric_token(settings, args.action, args.id))
     print(f"chatops-bot {args.cmd}: not available in this version yet.", file=sys.stderr)
     return 2

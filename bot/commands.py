@@ -11,21 +11,28 @@ import difflib
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import structlog
 
+from bot.audit import audit
+from bot.clients.bric import BricClient
 from bot.clients.bruin import BruinClient
-from bot.clients.errors import BackendError
+from bot.clients.errors import BackendError, TransportError, UpstreamUnavailable
 from bot.config import Settings
 from bot.render.blocks import Message, error_message, help_message
+from bot.store import Store
 from handlers.grammar import Request, Tokens, UsageError, bind, tokenize
+
+if TYPE_CHECKING:
+    from bot.notify.service import NotifierService
 
 __all__ = [
     "Caller",
     "CommandFamily",
     "Dispatcher",
     "NotConfigured",
+    "Profile",
     "Services",
     "Subcommand",
     "Surface",
@@ -37,6 +44,15 @@ Surface = Literal["slash", "mention", "dm", "button", "modal", "shortcut", "home
 
 
 @dataclass(frozen=True)
+class Profile:
+    """What a front end knows of the person beyond the name: the contact on new tickets."""
+
+    real_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
 class Caller:
     """Who asked, from where. Every write names this person (SPEC §5)."""
 
@@ -44,6 +60,7 @@ class Caller:
     display_name: str
     channel_id: str = ""
     surface: Surface = "slash"
+    profile: Profile | None = None
 
     def audit_line(self) -> str:
         via = "the chatops-bot console" if self.surface == "console" else "Slack"
@@ -66,6 +83,23 @@ class Services:
     settings: Settings
     bruin_client: BruinClient | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    bric_client: BricClient | None = None
+    store: Store | None = None
+    notifier: NotifierService | None = None
+
+    async def customer_for(self, caller: Caller) -> int:
+        """The Bruin customer of the caller's channel (``/ticket config``), else the default."""
+        if self.store is not None and caller.channel_id:
+            bound = await self.store.channel_customer(caller.channel_id)
+            if bound:
+                return bound
+        return self.bruin.customer_id
+
+    @property
+    def state(self) -> Store:
+        if self.store is None:
+            raise NotConfigured("This command needs the bot's store, which is not open here.")
+        return self.store
 
     @property
     def bruin(self) -> BruinClient:
@@ -75,6 +109,15 @@ class Services:
                 "and BRUIN_CUSTOMER_ID (see the README)."
             )
         return self.bruin_client
+
+    @property
+    def bric(self) -> BricClient:
+        if self.bric_client is None:
+            raise NotConfigured(
+                "Bric is not configured: set BRIC_EMAIL and BRIC_TOKEN_SECRET (or BRIC_PASSWORD "
+                "and BRIC_COMPANY so the bot can create a token); see the README."
+            )
+        return self.bric_client
 
     @property
     def portal_url(self) -> str:
@@ -180,6 +223,48 @@ class Dispatcher:
             '/note add 4503 "called the carrier". Dates are YYYY-MM-DD.',
         )
 
+    async def _write(
+        self,
+        family: CommandFamily,
+        sub: Subcommand,
+        request: Request,
+        caller: Caller,
+        services: Services,
+    ) -> Message:
+        """A write: identify, authorize, run, and leave one audit event however it ends."""
+        caller = await self._identify(caller)
+        record: dict[str, Any] = {
+            "user": caller.user_id,
+            "channel": caller.channel_id,
+            "surface": caller.surface,
+            "backend": "bric" if family.command == "/bric" else "bruin",
+            "operation": f"{family.command} {sub.name}",
+            "object_id": next(
+                (getattr(request, f) for f in ("ticket_id", "site_id") if hasattr(request, f)),
+                None,
+            ),
+        }
+        refusal = await self._authorize(caller, sub)
+        if refusal is not None:
+            audit(**record, outcome="refused")
+            return error_message(refusal)
+        try:
+            message = await sub.handler(request, caller, services)
+        except UsageError:
+            audit(**record, outcome="invalid")
+            raise
+        except (TransportError, UpstreamUnavailable) as exc:
+            # The answer was lost, not necessarily the write: never invite a blind retry.
+            audit(**record, outcome="error", detail=type(exc).__name__)
+            return error_message(
+                f"{exc.user_message()} The change may have gone through: check before trying again."
+            )
+        except BackendError as exc:
+            audit(**record, outcome="error", detail=type(exc).__name__)
+            raise
+        audit(**record, outcome="ok" if message.ok else "error")
+        return message
+
     async def dispatch(
         self, command: str, text: str, caller: Caller, services: Services
     ) -> Message:
@@ -194,12 +279,9 @@ class Dispatcher:
                 return self.help()
             sub, rest = family.resolve(tokens)
             request = bind(sub.request, rest, usage=sub.usage)
-            if sub.write:
-                caller = await self._identify(caller)
-                refusal = await self._authorize(caller, sub)
-                if refusal is not None:
-                    return error_message(refusal)
-            return await sub.handler(request, caller, services)
+            if not sub.write:
+                return await sub.handler(request, caller, services)
+            return await self._write(family, sub, request, caller, services)
         except UsageError as exc:
             return error_message(exc.message, usage=exc.usage)
         except NotConfigured as exc:

@@ -12,17 +12,19 @@ import json
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import platformdirs
 from pydantic import SecretStr
 
 from bot.commands import Caller, Dispatcher, Services
 from bot.config import Settings
+from bot.console_ui import NEEDS_A_TERMINAL, ConsoleUI, Prompter, TerminalPrompter, needs_choice
 from bot.render.blocks import Message
 from bot.render.terminal import render_terminal
 from bot.services import open_services
 from handlers import families
+from handlers.ticket_actions import is_form_command
 
 __all__ = ["data_dir", "parse_line", "run_console"]
 
@@ -52,11 +54,14 @@ def parse_line(line: str) -> tuple[str, str] | None:
 
 @contextlib.asynccontextmanager
 async def _backends(settings: Settings, *, reset: bool) -> AsyncIterator[tuple[Settings, str]]:
-    """Point settings at the embedded sandbox unless real Bruin credentials are set."""
-    if settings.bruin_configured:
-        yield settings, "Bruin at " + settings.bruin_api_url
+    """Point each backend that has no credentials at the embedded sandbox."""
+    if settings.bruin_configured and settings.bric_configured:
+        yield settings, f"Bruin at {settings.bruin_api_url} and Bric at {settings.bric_api_url}"
         return
     from bot.sandbox import (
+        BRIC_COMPANY,
+        BRIC_EMAIL,
+        BRIC_PASSWORD,
         SANDBOX_CLIENT_ID,
         SANDBOX_CLIENT_SECRET,
         SANDBOX_CUSTOMER_ID,
@@ -64,20 +69,39 @@ async def _backends(settings: Settings, *, reset: bool) -> AsyncIterator[tuple[S
     )
 
     state = data_dir(settings) / "sandbox-bruin.json"
+    bric_state = data_dir(settings) / "sandbox-bric.json"
     if reset:
         state.unlink(missing_ok=True)
-    sandbox = await start_sandbox(port=0, state_file=state)
+        bric_state.unlink(missing_ok=True)
+    sandbox = await start_sandbox(port=0, state_file=state, bric_state_file=bric_state)
     try:
-        local = settings.model_copy(
-            update={
+        update: dict[str, Any] = {}
+        where: list[str] = []
+        if settings.bruin_configured:
+            where.append("Bruin at " + settings.bruin_api_url)
+        else:
+            where.append("the embedded Bruin sandbox")
+            update |= {
                 "bruin_identity_url": sandbox.url,
                 "bruin_api_url": sandbox.url,
                 "bruin_oauth_client_id": SANDBOX_CLIENT_ID,
                 "bruin_oauth_client_secret": SecretStr(SANDBOX_CLIENT_SECRET),
                 "bruin_customer_id": SANDBOX_CUSTOMER_ID,
             }
-        )
-        yield local, "the embedded Bruin sandbox (no credentials set; state in the data dir)"
+        if settings.bric_configured:
+            where.append("Bric at " + settings.bric_api_url)
+        else:
+            # The sandbox's service account: the bot creates one token, revoked on exit.
+            where.append("the embedded Bric sandbox")
+            update |= {
+                "bric_api_url": sandbox.bric_url,
+                "bric_email": BRIC_EMAIL,
+                "bric_password": SecretStr(BRIC_PASSWORD),
+                "bric_company": BRIC_COMPANY,
+                "bric_token_secret": None,
+            }
+        note = " (no credentials set; state in the data dir)"
+        yield settings.model_copy(update=update), " and ".join(where) + note
     finally:
         await sandbox.stop()
 
@@ -98,18 +122,34 @@ async def run_console(
     reset: bool = False,
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
+    prompter: Prompter | None = None,
 ) -> int:
-    """Run one command (exit status) or the interactive prompt."""
+    """Run one command (exit status) or the interactive prompt.
+
+    Forms and Create / Cancel choices prompt through ``prompter``: by default the terminal,
+    and with ``-c`` only when stdin is a terminal (otherwise they say to run interactively
+    and exit non-zero, so scripts never hang on a question).
+    """
     user = getpass.getuser()
     caller = Caller(user_id=f"console:{user}", display_name=user, surface="console")
     dispatcher = Dispatcher(families())
     async with contextlib.AsyncExitStack() as stack:
         local, where = await stack.enter_async_context(_backends(settings, reset=reset))
         services = await stack.enter_async_context(open_services(local))
+
+        def show(message: Message) -> None:
+            _print(message, as_json=as_json, out=out)
+
         if command is not None:
-            return await _one(dispatcher, services, caller, command, as_json, out, err)
+            if prompter is None and sys.stdin.isatty():
+                prompter = TerminalPrompter()
+            ui = None
+            if prompter is not None:
+                ui = ConsoleUI(dispatcher, services, caller, prompter, out, show)
+            return await _one(dispatcher, services, caller, command, as_json, out, err, ui)
         err.write(f"{BANNER}\nTalking to {where}.\n")
-        await _loop(dispatcher, services, caller, as_json, out, err)
+        ui = ConsoleUI(dispatcher, services, caller, prompter or TerminalPrompter(), out, show)
+        await _loop(dispatcher, services, caller, as_json, out, err, ui, scripted=prompter)
     return 0
 
 
@@ -121,11 +161,17 @@ async def _one(
     as_json: bool,
     out: TextIO,
     err: TextIO,
+    ui: ConsoleUI | None = None,
 ) -> int:
     parsed = parse_line(line)
     if parsed is None:
         err.write("Nothing to run: pass a command such as -c '/ticket list'.\n")
         return 2
+    if is_form_command(*parsed):
+        if ui is None:
+            err.write(NEEDS_A_TERMINAL + "\n")
+            return 2
+        return 0 if await ui.new_ticket() is not None else 1
     message = await dispatcher.dispatch(*parsed, caller, services)
     if not message.ok:
         if as_json:
@@ -133,6 +179,11 @@ async def _one(
         err.write(message.text + "\n")
         return 1
     _print(message, as_json=as_json, out=out)
+    if needs_choice(message):
+        if ui is None:
+            err.write(NEEDS_A_TERMINAL + "\n")
+            return 2
+        await ui.choose(message)
     return 0
 
 
@@ -143,15 +194,25 @@ async def _loop(
     as_json: bool,
     out: TextIO,
     err: TextIO,
+    ui: ConsoleUI,
+    *,
+    scripted: Prompter | None = None,
 ) -> None:
     from prompt_toolkit import PromptSession
     from prompt_toolkit.history import FileHistory
 
-    history = FileHistory(str(data_dir(services.settings) / "console_history"))
-    session: PromptSession[str] = PromptSession(history=history)
+    if scripted is not None:
+        read = scripted.ask
+    else:
+        history = FileHistory(str(data_dir(services.settings) / "console_history"))
+        session: PromptSession[str] = PromptSession(history=history)
+
+        async def read(prompt: str) -> str:
+            return await session.prompt_async(prompt)
+
     while True:
         try:
-            line = await session.prompt_async(PROMPT)
+            line = await read(PROMPT)
         except KeyboardInterrupt:
             continue
         except EOFError:
@@ -163,5 +224,11 @@ async def _loop(
             continue
         if parsed[0] == "/help":
             parsed = ("/ticket", "help")
+        if is_form_command(*parsed):
+            created = await ui.new_ticket()
+            if created is not None:
+                await ui.choose(created)
+            continue
         message = await dispatcher.dispatch(*parsed, caller, services)
         _print(message, as_json=as_json, out=out)
+        await ui.choose(message)

@@ -89,4 +89,5 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)
-    logging.getLogger("aiohttp.access").setLevel(max(logging.WARNING, root.level))
+    for noisy in ("aiohttp.access", "alembic"):  # per-request / per-start chatter
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

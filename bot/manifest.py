@@ -23,16 +23,39 @@ BOT_SCOPES = (
     "commands",  # the slash commands
     "im:history",  # the message.im event (commands in a DM with the bot)
     "users:read",  # users.info: the display name on the audit line of every write
+    # users.info's profile.email: prefills the site contact of a new ticket (the create
+    # form, and Create on a /ticket new preview); without it people type their email.
+    "users:read.email",
 )
 
 _COMMANDS: dict[str, tuple[str, str]] = {
     "/ticket": (
         "Look up, list and work MetTel Bruin tickets",
-        "show <id> | list [status=open] [site=…] | help",
+        "show <id> | list [status=open] | new [<sn> <text…>] | outage <sn> <text…> | "
+        "resolve|reopen|close <id> | help",
     ),
     "/note": ("Add or read notes on a Bruin ticket", "add <ticket-id> <text…> | list <ticket-id>"),
     "/inventory": ("Service numbers and circuits with status and site", "[search…]"),
     "/site": ("The customer's sites and addresses", "list [search…] | show <site-id>"),
+    "/bric": (
+        "Bric projects, clients, running timers and time off",
+        "projects [client=…] [type=…] | clients | clocked [project=…] | timeoff list|add …",
+    ),
+}
+
+_SHORTCUTS: dict[str, tuple[str, str, str]] = {
+    # callback_id: (name ≤24, type, description ≤150)
+    "create_ticket_from_message": (
+        "Create ticket",
+        "message",
+        "Open a Bruin ticket from this message: its text and link become the description.",
+    ),
+    "add_message_as_note": (
+        "Add message as note",
+        "message",
+        "Add this message (text and link, signed with your name) as a note on a Bruin ticket.",
+    ),
+    "new_ticket": ("New ticket", "global", "Open a MetTel Bruin ticket with a short form."),
 }
 
 _LONG = (
@@ -65,7 +88,7 @@ def build_manifest(*, url: str | None = PLACEHOLDER_URL, socket: bool = False) -
         events = {"request_url": url, **events}
     features: dict[str, Any] = {
         "app_home": {
-            "home_tab_enabled": False,
+            "home_tab_enabled": True,
             "messages_tab_enabled": True,
             "messages_tab_read_only_enabled": False,
         },
@@ -73,7 +96,15 @@ def build_manifest(*, url: str | None = PLACEHOLDER_URL, socket: bool = False) -
         "slash_commands": commands,
     }
     if REGISTERED.shortcuts:
-        features["shortcuts"] = list(REGISTERED.shortcuts)
+        features["shortcuts"] = [
+            {
+                "name": _SHORTCUTS[callback][0],
+                "type": _SHORTCUTS[callback][1],
+                "callback_id": callback,
+                "description": _SHORTCUTS[callback][2],
+            }
+            for callback in REGISTERED.shortcuts
+        ]
     return {
         "_metadata": {"major_version": 1, "minor_version": 1},
         "display_information": {

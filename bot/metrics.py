@@ -47,6 +47,13 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.notifications = Counter(
+            "chatops_notifications",
+            "Ticket changes delivered to Slack, by kind (new_ticket, note, status, dm).",
+            ["kind"],
+            registry=self.registry,
+        )
+
     def observe_backend(self, info: RequestInfo, status: int | None, seconds: float) -> None:
         label = str(status) if status is not None else "error"
         self.backend_seconds.labels(info.backend, info.operation, label).observe(seconds)

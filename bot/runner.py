@@ -12,11 +12,16 @@ import aiohttp
 import structlog
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import SlackBot, build_app, make_web_client
+from bot.commands import Services
 from bot.config import Settings
 from bot.console import data_dir
 from bot.metrics import Metrics
+from bot.notify.delivery import Delivery
+from bot.notify.intake import Intake
+from bot.notify.service import NotifierService
 from bot.server import BotServer
 from bot.services import open_services
 from bot.store import Store
@@ -57,11 +62,16 @@ async def running_bot(
             aiohttp.ClientSession() as slack_session,
         ):
             client = make_web_client(settings, session=slack_session)
+            services.store = store
+            notifier = _notifier(settings, services, store, client, metrics)
+            services.notifier = notifier
             bot = SlackBot(
                 settings=settings, services=services, store=store, metrics=metrics, client=client
             )
             app = build_app(bot)
-            server = BotServer(bot=bot, app=app, http_events=not settings.socket_mode)
+            server = BotServer(
+                bot=bot, app=app, http_events=not settings.socket_mode, notifier=notifier
+            )
             runner = web.AppRunner(server.make_web_app(), handle_signals=False)
             await runner.setup()
             site = web.TCPSite(runner, host, settings.port if port is None else port)
@@ -77,6 +87,8 @@ async def running_bot(
                     )
                     await handle.connect_async()  # type: ignore[no-untyped-call]
                 await warm
+                if notifier is not None:
+                    notifier.start()
                 log.info(
                     "bot_started",
                     mode="socket" if settings.socket_mode else "http",
@@ -88,8 +100,36 @@ async def running_bot(
                 if handle is not None:
                     await handle.close_async()  # type: ignore[no-untyped-call]
                 await runner.cleanup()
+                if notifier is not None:
+                    await notifier.stop()
     finally:
         await store.close()
+
+
+def _notifier(
+    settings: Settings,
+    services: Services,
+    store: Store,
+    client: AsyncWebClient,
+    metrics: Metrics,
+) -> NotifierService | None:
+    """Notifications need Bruin; without it the rest of the bot runs as usual."""
+    bruin = services.bruin_client
+    if bruin is None:
+        return None
+    delivery = Delivery(
+        store,
+        bruin,
+        client,
+        portal_url=settings.bruin_portal_url,
+        on_sent=lambda kind, count: metrics.notifications.labels(kind).inc(count),
+    )
+    return NotifierService(
+        intake=Intake(store, bruin),
+        delivery=delivery,
+        poll_seconds=settings.chatops_poll_seconds,
+        default_customer=settings.bruin_customer_id,
+    )
 
 
 async def run(settings: Settings) -> int:

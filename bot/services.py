@@ -1,4 +1,8 @@
-"""Build the process's clients from Settings: one aiohttp session per backend, closed on exit."""
+"""Build the process's clients from Settings: one aiohttp session per backend, closed on exit.
+
+On the way out the Bric client revokes the token it created (never a configured secret)
+before its session closes.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,14 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 
+from bot.clients.bric import BricClient, BricConfig
 from bot.clients.bruin import BruinClient, BruinConfig
 from bot.commands import Services
 from bot.config import Settings
 from bot.logging import redactor
 from bot.metrics import Metrics
 
-__all__ = ["bruin_config", "open_services"]
+__all__ = ["bric_config", "bruin_config", "open_services"]
 
 
 def bruin_config(settings: Settings) -> BruinConfig | None:
@@ -32,6 +37,27 @@ def bruin_config(settings: Settings) -> BruinConfig | None:
         timeout=settings.bruin_timeout_seconds,
         max_in_flight=settings.bruin_max_in_flight,
     )
+
+
+def bric_config(settings: Settings) -> BricConfig | None:
+    """None when Bric is off: no email, or neither a secret nor password plus company."""
+    if not settings.bric_configured:
+        return None
+    if settings.bric_token_secret is None and not settings.bric_company:
+        return None  # a password alone cannot create a token; /bric says what is missing
+    return BricConfig(
+        api_url=settings.bric_api_url,
+        email=settings.bric_email,
+        token_secret=settings.bric_token_secret,
+        password=settings.bric_password,
+        company=settings.bric_company,
+        token_auth=settings.bric_token_auth,
+    )
+
+
+def register_secret(secret: str) -> None:
+    """Teach the log redactor a secret learnt at run time (a created Bric token)."""
+    redactor.register([secret])
 
 
 def register_secrets(settings: Settings) -> None:
@@ -71,4 +97,20 @@ async def open_services(
                 observe=metrics.observe_backend if metrics else None,
                 on_token_fetch=(metrics.token_refreshes.labels("bruin").inc if metrics else None),
             )
-        yield Services(settings=settings, bruin_client=bruin)
+        bric = None
+        bric_cfg = bric_config(settings)
+        if bric_cfg is not None:
+            connector = aiohttp.TCPConnector(limit=bric_cfg.max_in_flight, ttl_dns_cache=300)
+            session = await stack.enter_async_context(
+                aiohttp.ClientSession(connector=connector, raise_for_status=False)
+            )
+            bric = BricClient.create(
+                session,
+                bric_cfg,
+                observe=metrics.observe_backend if metrics else None,
+                on_token_create=(metrics.token_refreshes.labels("bric").inc if metrics else None),
+                on_secret=register_secret,
+            )
+            # Runs before the session closes (the stack unwinds in reverse).
+            stack.push_async_callback(bric.aclose)
+        yield Services(settings=settings, bruin_client=bruin, bric_client=bric)

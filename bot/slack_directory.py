@@ -1,4 +1,5 @@
-"""Who is who in Slack: display names for the audit line, cached with a short expiry."""
+"""Who is who in Slack: display names for the audit line and the contact details a new
+ticket is prefilled with, cached with a short expiry."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from collections import OrderedDict
 import structlog
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.commands import Profile
 
 __all__ = ["SlackDirectory"]
 
@@ -19,31 +22,40 @@ class SlackDirectory:
         self._client = client
         self._ttl = ttl
         self._size = size
-        self._names: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self._people: OrderedDict[str, tuple[float, str, Profile]] = OrderedDict()
 
     async def display_name(self, user_id: str) -> str:
         """The person's display name (else real name, else the id) from users.info."""
-        now = time.monotonic()
-        cached = self._names.get(user_id)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        name = user_id
+        return (await self.person(user_id))[0]
+
+    def cached(self, user_id: str) -> tuple[str, Profile] | None:
+        """What is known without a call (to prefill a modal inside the trigger window)."""
+        found = self._people.get(user_id)
+        if found is None or found[0] <= time.monotonic():
+            return None
+        return found[1], found[2]
+
+    async def person(self, user_id: str) -> tuple[str, Profile]:
+        """(display name, profile) from users.info; the email needs ``users:read.email``."""
+        cached = self.cached(user_id)
+        if cached is not None:
+            return cached
         try:
             resp = await self._client.users_info(user=user_id)
-            user = resp.get("user") or {}
-            profile = user.get("profile") or {}
-            name = (
-                profile.get("display_name")
-                or profile.get("real_name")
-                or user.get("real_name")
-                or user.get("name")
-                or user_id
-            )
         except SlackApiError as exc:
             log.warning("users_info_failed", user=user_id, error=exc.response.get("error"))
-            return name  # not cached: try again next time
-        self._names[user_id] = (now + self._ttl, str(name))
-        self._names.move_to_end(user_id)
-        while len(self._names) > self._size:
-            self._names.popitem(last=False)
-        return str(name)
+            return user_id, Profile()  # not cached: try again next time
+        user = resp.get("user") or {}
+        profile = user.get("profile") or {}
+        real = profile.get("real_name") or user.get("real_name") or None
+        name = str(profile.get("display_name") or real or user.get("name") or user_id)
+        found = Profile(
+            real_name=str(real) if real else None,
+            email=str(profile["email"]) if profile.get("email") else None,
+            phone=str(profile["phone"]) if profile.get("phone") else None,
+        )
+        self._people[user_id] = (time.monotonic() + self._ttl, name, found)
+        self._people.move_to_end(user_id)
+        while len(self._people) > self._size:
+            self._people.popitem(last=False)
+        return name, found

@@ -15,6 +15,8 @@ __all__ = ["families"]
 
 
 def families() -> tuple[CommandFamily, ...]:
-    from handlers import inventory, note, site, ticket
+    from handlers import bric, inventory, note, site, subscriptions, ticket
 
-    return (ticket.FAMILY, note.FAMILY, inventory.FAMILY, site.FAMILY)
+    assert subscriptions.FAMILY is ticket.FAMILY  # its subcommands extend /ticket
+
+    return (ticket.FAMILY, note.FAMILY, inventory.FAMILY, site.FAMILY, bric.FAMILY)

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from bot.clients.errors import (
+    BackendError,
+    BadResponse,
+    TransportError,
+    UpstreamUnavailable,
+)
 from bot.commands import Caller, CommandFamily, Services
 from bot.render.blocks import Message, note_added, notes_list
 from handlers.grammar import FreeText, Request, TicketId
@@ -26,8 +32,22 @@ class NoteList(Request):
 async def add(req: NoteAdd, caller: Caller, services: Services) -> Message:
     """/note add <ticket-id> <text…>: add a note (signed with your name) to a ticket"""
     stored = caller.signed(req.text)
-    await services.bruin.add_note(req.ticket_id, stored)
+    try:
+        await services.bruin.add_note(req.ticket_id, stored)
+    except (TransportError, UpstreamUnavailable, BadResponse):
+        # The answer was lost or unreadable, not necessarily the write: check before anyone
+        # retries, so a note is never added twice.
+        if not await _note_exists(services, req.ticket_id, stored):
+            raise
     return note_added(req.ticket_id, stored, author=caller.display_name)
+
+
+async def _note_exists(services: Services, ticket_id: int, text: str) -> bool:
+    try:
+        details = await services.bruin.get_ticket_details(ticket_id)
+    except BackendError:
+        return False
+    return any(note.text.strip() == text.strip() for note in details.notes)
 
 
 async def list_(req: NoteList, caller: Caller, services: Services) -> Message:

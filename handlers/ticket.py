@@ -1,19 +1,55 @@
-"""/ticket: show and list Bruin tickets (help comes from the docstrings below)."""
+"""/ticket: show, list, create and work Bruin tickets (help comes from the docstrings below).
+
+Every write is signed with the caller's audit line (SPEC §5); the buttons, modals and
+shortcuts of ``handlers.ticket_actions`` call these same functions.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar, Literal
 
+import structlog
 from pydantic import Field
 
 from bot.aio import gather_or_cancel
 from bot.clients.bruin import OPEN, RESOLVED
-from bot.clients.bruin.models import Ticket, TicketStatus
+from bot.clients.bruin.models import OutageOutcome, Ticket, TicketStatus, Topic
+from bot.clients.errors import BackendError
 from bot.commands import Caller, CommandFamily, Services
-from bot.render.blocks import Message, ticket_card, ticket_list
-from handlers.grammar import Request, TicketId, UsageError
+from bot.forms import BUTTON_VALUE_MAX, pack
+from bot.render.blocks import Message, error_message, section, ticket_card, ticket_list
+from bot.render.interactive import (
+    card_buttons,
+    create_preview,
+    new_nonce,
+    open_form_prompt,
+    outage_existing,
+    with_banner,
+)
+from bot.render.text import escape
+from handlers.grammar import FreeText, Request, TicketId, UsageError
 
-__all__ = ["FAMILY", "TicketList", "TicketShow"]
+__all__ = [
+    "FAMILY",
+    "QUICK_TEXT_MAX",
+    "TicketClose",
+    "TicketList",
+    "TicketNew",
+    "TicketOutage",
+    "TicketResolve",
+    "TicketShow",
+    "card_for",
+    "card_with_banner",
+    "default_topic",
+    "record_created",
+]
+
+log = structlog.get_logger(__name__)
+
+QUICK_TEXT_MAX = 1500
+"""Longest description ``/ticket new <sn> …`` and ``/ticket outage`` take: it rides in a
+button value (2000 characters) until the person clicks; the form takes longer text."""
 
 STATUS_SETS: dict[str, tuple[TicketStatus, ...]] = {
     "open": OPEN,
@@ -28,6 +64,35 @@ class TicketShow(Request):
     ticket_id: TicketId
 
 
+class TicketNew(Request):
+    positional: ClassVar[tuple[str, ...]] = ("service_number",)
+    rest: ClassVar[str | None] = "description"
+    service_number: str | None = Field(None, min_length=1, max_length=64)
+    description: FreeText | None = None
+
+
+class TicketOutage(Request):
+    positional: ClassVar[tuple[str, ...]] = ("service_number",)
+    rest: ClassVar[str | None] = "description"
+    service_number: str = Field(min_length=1, max_length=64)
+    description: FreeText
+
+
+class TicketResolve(Request):
+    positional: ClassVar[tuple[str, ...]] = ("ticket_id",)
+    rest: ClassVar[str | None] = "reason"
+    ticket_id: TicketId
+    service: str | None = Field(None, min_length=1, max_length=64)
+    reason: FreeText | None = None
+
+
+class TicketClose(Request):
+    positional: ClassVar[tuple[str, ...]] = ("ticket_id",)
+    rest: ClassVar[str | None] = "note"
+    ticket_id: TicketId
+    note: FreeText
+
+
 class TicketList(Request):
     status: Literal["open", "resolved", "closed", "all"] = "open"
     site: str | None = Field(None, max_length=100)
@@ -39,11 +104,235 @@ class TicketList(Request):
 
 async def show(req: TicketShow, caller: Caller, services: Services) -> Message:
     """/ticket show <id>: a ticket's card with status, site, service numbers and latest notes"""
+    return await card_for(services, caller, req.ticket_id)
+
+
+async def card_for(
+    services: Services, caller: Caller, ticket_id: int, *, customer: int | None = None
+) -> Message:
+    """The ticket's card as read now, with Add note / Resolve / Watch for the caller's channel
+    (no Watch where nothing can be watched: no store, no channel, the console)."""
     bruin = services.bruin
+    if customer is None:
+        customer = await services.customer_for(caller)
     ticket, details = await gather_or_cancel(
-        bruin.get_ticket(req.ticket_id), bruin.get_ticket_details(req.ticket_id)
+        bruin.get_ticket(ticket_id, client_id=customer), bruin.get_ticket_details(ticket_id)
     )
-    return ticket_card(ticket, details, portal_url=services.portal_url)
+    watching: bool | None = None
+    if services.store is not None and caller.channel_id and caller.surface != "console":
+        watching = await services.store.is_watching(caller.channel_id, ticket_id)
+    buttons = card_buttons(ticket, details, watching=watching)
+    return ticket_card(ticket, details, portal_url=services.portal_url, buttons=buttons)
+
+
+def default_topic(topics: Sequence[Topic]) -> Topic | None:
+    """The category a quick ``/ticket new`` uses: the first repair (REP) "Service Affecting
+    Trouble" (VAS) topic Bruin offers for the service number, else its outage topic (VOO).
+
+    A typed one-line report rarely says whether the service is down, and VAS is the
+    conservative reading; a full outage has its own command, ``/ticket outage``.
+    """
+
+    def pick(code: str) -> Topic | None:
+        return next(
+            (
+                t
+                for t in topics
+                if t.category.upper() == code and (t.call_type or "REP").upper() == "REP"
+            ),
+            None,
+        )
+
+    return pick("VAS") or pick("VOO")
+
+
+def _name(caller: Caller) -> str:
+    return escape(caller.display_name or caller.user_id)
+
+
+async def new(req: TicketNew, caller: Caller, services: Services) -> Message:
+    """/ticket new [<service-number> <description…>]: alone, the create form; with a service
+    number and description, a preview with Create / Cancel (every Bruin write is real)"""
+    if req.service_number is None:
+        return open_form_prompt()
+    if req.description is None:
+        raise UsageError(
+            "Add a description after the service number, or run /ticket new alone for the form."
+        )
+    if len(req.description) > QUICK_TEXT_MAX:
+        raise UsageError(
+            f"That description is {len(req.description)} characters; a quick ticket takes at "
+            f"most {QUICK_TEXT_MAX}. Run /ticket new alone for the form."
+        )
+    customer = await services.customer_for(caller)
+    topics = await services.bruin.get_topics(service_number=req.service_number, client_id=customer)
+    topic = default_topic(topics)
+    if topic is None:
+        raise UsageError(
+            f"Bruin offers no repair category for {req.service_number}; run /ticket new alone "
+            "to pick one."
+        )
+    value = pack(
+        {
+            "n": new_nonce(),
+            "s": req.service_number,
+            "c": topic.category,
+            "d": req.description,
+            "u": customer,
+        },
+        limit=BUTTON_VALUE_MAX,
+    )
+    return create_preview(
+        contact=(
+            "asked when you choose Create"
+            if caller.surface == "console"
+            else "you (name and email from your Slack profile)"
+        ),
+        service_number=req.service_number,
+        category=topic.category,
+        category_label=topic.category_description or topic.call_type_description or "",
+        description=req.description,
+        value=value,
+    )
+
+
+_EXISTING = {
+    OutageOutcome.EXISTS_IN_PROGRESS: "Ticket {t} is already in progress for {sn}, so Bruin "
+    "opened no new one.",
+    OutageOutcome.EXISTS_RESOLVED: "Ticket {t} for {sn} is resolved, so Bruin opened no new one.",
+    OutageOutcome.REOPENED: "Bruin reopened resolved ticket {t} for {sn} instead of opening a "
+    "new one.",
+    OutageOutcome.DETAIL_ADDED: "Bruin added {sn} to ticket {t} at the same location instead "
+    "of opening a new one.",
+}
+
+
+async def outage(req: TicketOutage, caller: Caller, services: Services) -> Message:
+    """/ticket outage <service-number> <description…>: open a repair ticket, or say which
+    ticket already covers that service number and offer to add a note to it"""
+    if len(req.description) > QUICK_TEXT_MAX:
+        raise UsageError(
+            f"That description is {len(req.description)} characters; at most "
+            f"{QUICK_TEXT_MAX}, please."
+        )
+    customer = await services.customer_for(caller)
+    profile = caller.profile
+    result = await services.bruin.create_outage_ticket(
+        service_number=req.service_number,
+        description=caller.signed(req.description),
+        contact_email=profile.email if profile else None,
+        client_id=customer,
+    )
+    outcome = result.outcome
+    sn = result.service_number or req.service_number
+    if outcome is OutageOutcome.UNAVAILABLE:
+        return error_message("Bruin's outage feature is unavailable right now; try /ticket new.")
+    if outcome is OutageOutcome.FAILED:
+        reason = result.error_message or f"error code {result.error_code}"
+        return error_message(f"Bruin did not open an outage ticket for {sn}: {reason}")
+    if outcome in _EXISTING:
+        value = pack(
+            {"t": result.ticket_id, "d": req.description, "n": new_nonce()},
+            limit=BUTTON_VALUE_MAX,
+        )
+        sentence = _EXISTING[outcome].format(t=result.ticket_id, sn=sn)
+        return outage_existing(sentence, ticket_id=result.ticket_id, value=value)
+    log.info("outage_ticket_created", ticket=result.ticket_id, user=caller.user_id)
+    await record_created(services, caller, result.ticket_id, customer)
+    banner = (
+        f":rotating_light: {_name(caller)} opened outage ticket *{result.ticket_id}* "
+        f"for `{escape(sn)}`."
+    )
+    return await card_with_banner(services, caller, result.ticket_id, banner, customer=customer)
+
+
+async def record_created(services: Services, caller: Caller, ticket_id: int, customer: int) -> None:
+    """Remember a ticket opened from Slack (the App Home lists them; status DMs follow them)."""
+    if services.store is not None and caller.surface != "console":
+        await services.store.record_slack_ticket(
+            ticket_id,
+            customer_id=customer,
+            user_id=caller.user_id,
+            channel_id=caller.channel_id or None,
+        )
+
+
+async def card_with_banner(
+    services: Services, caller: Caller, ticket_id: int, banner: str, *, customer: int | None = None
+) -> Message:
+    """The fresh card under ``banner``; the banner alone when the write went through but the
+    card cannot be read back (the write must not look failed)."""
+    try:
+        card = await card_for(services, caller, ticket_id, customer=customer)
+    except BackendError as exc:
+        log.warning("card_reread_failed", ticket=ticket_id, error=repr(exc))
+        return Message(text=banner, blocks=[section(banner)], public=True)
+    return with_banner(card, banner)
+
+
+def _open_lines(
+    ticket_id: int, lines: Sequence[tuple[int, str, str]], service: str | None
+) -> list[int]:
+    """Detail ids to resolve: open lines (not R/C), all or the one with ``service``."""
+    wanted = [(d, sn, st) for d, sn, st in lines if st not in {"R", "C"}]
+    if service is None:
+        if not wanted:
+            raise UsageError(f"Ticket {ticket_id} has no open service lines to resolve.")
+        return [d for d, _, _ in wanted]
+    named = [(d, sn, st) for d, sn, st in lines if sn.lower() == service.lower()]
+    if not named:
+        known = ", ".join(sn for _, sn, _ in lines) or "none"
+        raise UsageError(f"Ticket {ticket_id} has no service number {service!r} (it has: {known}).")
+    chosen = [d for d, _, st in named if st not in {"R", "C"}]
+    if not chosen:
+        raise UsageError(f"{service} on ticket {ticket_id} is not open.")
+    return chosen
+
+
+async def resolve(req: TicketResolve, caller: Caller, services: Services) -> Message:
+    """/ticket resolve <id> [service=…] [reason…]: resolve the open service lines (all, or the
+    one named), adding the reason as a signed note"""
+    bruin = services.bruin
+    details = await bruin.get_ticket_details(req.ticket_id)
+    lines = [
+        (d.detail_id, d.service_number or "", (d.detail_status or "").upper())
+        for d in details.details
+    ]
+    chosen = _open_lines(req.ticket_id, lines, req.service)
+    for detail_id in chosen:
+        await bruin.set_detail_status(req.ticket_id, detail_id, "R")
+    numbers = [sn for d, sn, _ in lines if d in chosen and sn]
+    if req.reason:
+        await bruin.add_note(req.ticket_id, caller.signed(req.reason), service_numbers=numbers)
+    log.info("ticket_resolved", ticket=req.ticket_id, lines=len(chosen), user=caller.user_id)
+    count = f"{len(chosen)} service line" + ("s" if len(chosen) != 1 else "")
+    reason = f": {escape(req.reason)}" if req.reason else "."
+    banner = (
+        f":white_check_mark: {_name(caller)} resolved {count} of ticket *{req.ticket_id}*{reason}"
+    )
+    return await card_with_banner(services, caller, req.ticket_id, banner)
+
+
+async def reopen(req: TicketShow, caller: Caller, services: Services) -> Message:
+    """/ticket reopen <id>: reopen a ticket's resolved service lines"""
+    bruin = services.bruin
+    details = await bruin.get_ticket_details(req.ticket_id)
+    chosen = [d.detail_id for d in details.details if d.is_resolved]
+    if not chosen:
+        raise UsageError(f"Ticket {req.ticket_id} has no resolved service lines to reopen.")
+    for detail_id in chosen:
+        await bruin.set_detail_status(req.ticket_id, detail_id, "O")
+    log.info("ticket_reopened", ticket=req.ticket_id, lines=len(chosen), user=caller.user_id)
+    banner = f":arrows_counterclockwise: {_name(caller)} reopened ticket *{req.ticket_id}*."
+    return await card_with_banner(services, caller, req.ticket_id, banner)
+
+
+async def close(req: TicketClose, caller: Caller, services: Services) -> Message:
+    """/ticket close <id> <note…>: close a ticket with a signed closing note"""
+    await services.bruin.close_ticket(req.ticket_id, caller.signed(req.note))
+    log.info("ticket_closed", ticket=req.ticket_id, user=caller.user_id)
+    banner = f":lock: {_name(caller)} closed ticket *{req.ticket_id}*: {escape(req.note)}"
+    return await card_with_banner(services, caller, req.ticket_id, banner)
 
 
 async def list_(req: TicketList, caller: Caller, services: Services) -> Message:
@@ -53,7 +342,7 @@ async def list_(req: TicketList, caller: Caller, services: Services) -> Message:
     statuses = STATUS_SETS[req.status]
     tickets: list[Ticket]
     if req.site:
-        site_id = await _resolve_site(services, req.site)
+        site_id = await resolve_site(services, req.site)
         tickets = await bruin.list_tickets(
             statuses=statuses,
             site_id=site_id,
@@ -78,11 +367,12 @@ async def list_(req: TicketList, caller: Caller, services: Services) -> Message:
     return ticket_list(page, title=title, total=len(tickets), more_value=more, offset=req.offset)
 
 
-async def _resolve_site(services: Services, site: str) -> int:
+async def resolve_site(services: Services, site: str, customer: int | None = None) -> int:
+    """A site id from ``site=`` (an id, or a unique part of a site's name or address)."""
     if site.isdigit():
         return int(site)
     needle = site.lower()
-    sites = await services.bruin.list_sites()
+    sites = await services.bruin.list_sites(client_id=customer)
     matches = [
         s
         for s in sites
@@ -100,3 +390,8 @@ async def _resolve_site(services: Services, site: str) -> int:
 FAMILY = CommandFamily("/ticket", title="Tickets")
 FAMILY.add("show", TicketShow, show)
 FAMILY.add("list", TicketList, list_)
+FAMILY.add("new", TicketNew, new, write=True)
+FAMILY.add("outage", TicketOutage, outage, write=True)
+FAMILY.add("resolve", TicketResolve, resolve, write=True)
+FAMILY.add("reopen", TicketShow, reopen, write=True)
+FAMILY.add("close", TicketClose, close, write=True)

@@ -18,6 +18,12 @@ _EMOJI = {
     ":large_orange_circle:": "●",
     ":new:": "✚",
     ":memo:": "✎",
+    ":ticket:": "✚",
+    ":rotating_light:": "!",
+    ":lock:": "■",
+    ":arrows_counterclockwise:": "↺",
+    ":information_source:": "ℹ",
+    ":hourglass_flowing_sand:": "…",
 }
 
 

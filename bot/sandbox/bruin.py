@@ -39,6 +39,8 @@ import base64
 import binascii
 import contextlib
 import copy
+import hashlib
+import hmac
 import json
 import logging
 import os
@@ -54,6 +56,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 from urllib.parse import parse_qsl, unquote_plus
 
+import aiohttp
 from aiohttp import web
 
 from .bruin_seed import (
@@ -297,6 +300,12 @@ class BruinSandbox:
         """Outage tickets answer ``ticketId`` 0 ("feature temporarily unavailable")."""
         self.repair_unresolve = False
         """Outage request on a Resolved ticket unresolves it (errorCode 472) instead of 471."""
+        self.webhook_url: str | None = None
+        """When set (with ``webhook_secret``), writes emit signed Bruin webhooks here."""
+        self.webhook_secret: str | None = None
+        self.webhooks_sent: list[dict[str, Any]] = []
+        self._events: list[dict[str, Any]] = []
+        self._webhook_tasks: set[asyncio.Task[None]] = set()
         self._tokens: dict[str, float] = {}
         self._hanging: set[asyncio.Future[None]] = set()
         self._dirty = False
@@ -461,7 +470,52 @@ class BruinSandbox:
         if self._dirty:
             self._dirty = False
             self._save()
+        if fault is not None and fault.stall_after > 0:
+            await asyncio.sleep(fault.stall_after)
+        events, self._events = self._events, []
+        if 200 <= response.status < 300:
+            for event in events:
+                self._send_webhook(event)
         return response
+
+    # ---------------------------------------------------------------- webhooks
+
+    def _emit(self, event_type: str, ticket_id: int, **extra: Any) -> None:
+        """Queue a webhook; it is sent only if the request that caused it succeeds."""
+        client = self.state.tickets[ticket_id]["clientID"]
+        self._events.append(
+            {"eventType": event_type, "ticketId": ticket_id, "clientId": client, **extra}
+        )
+
+    def _send_webhook(self, event: dict[str, Any]) -> None:
+        if not self.webhook_url or not self.webhook_secret:
+            return
+        body = json.dumps(event).encode()
+        signature = hmac.new(self.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
+        url, headers = (
+            self.webhook_url,
+            {
+                "Content-Type": "application/json",
+                "x-bruin-webhook-signature": signature.upper(),
+            },
+        )
+
+        async def post() -> None:
+            try:
+                async with (
+                    aiohttp.ClientSession() as session,
+                    session.post(
+                        url, data=body, headers=headers, timeout=aiohttp.ClientTimeout(total=10)
+                    ) as resp,
+                ):
+                    await resp.read()
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                _log.warning("sandbox webhook to %s failed: %r", url, exc)
+
+        self.webhooks_sent.append(event)
+        task = asyncio.get_running_loop().create_task(post())
+        self._webhook_tasks.add(task)
+        task.add_done_callback(self._webhook_tasks.discard)
 
     # ---------------------------------------------------------------- faults
 
@@ -716,6 +770,7 @@ class BruinSandbox:
         self.state.notes.setdefault(ticket_id, []).append(note)
         self.state.tickets[ticket_id]["mostRecentNote"] = text
         self._dirty = True
+        self._emit("NewNoteAdded", ticket_id, noteId=note["noteId"])
         return note
 
     def _h_note_add(self, ctx: _Ctx) -> web.Response:
@@ -875,6 +930,9 @@ class BruinSandbox:
         for note_type, text in notes:
             self._add_note(tid, note_type, text, services)
         self._dirty = True
+        # One Created event for a new ticket, not one NewNoteAdded per creation note.
+        self._events = [e for e in self._events if e["ticketId"] != tid]
+        self._emit("Created", tid)
         return tid
 
     def _h_create(self, ctx: _Ctx) -> web.Response:
@@ -1110,6 +1168,8 @@ class BruinSandbox:
             ticket["ticketStatus"] = "Resolved"
             ticket["resolveDate"] = us_date(now)
         elif status == "O":
+            if normalise_status(ticket["ticketStatus"]) == "resolved":
+                self._emit("Unresolved", tid)
             ticket["ticketStatus"] = "InProgress"
             ticket["resolveDate"] = None
         self._dirty = True
@@ -1147,6 +1207,7 @@ class BruinSandbox:
         if ticket["resolveDate"] is None:
             ticket["resolveDate"] = us_date(now)
         self._add_note(tid, "ADN", note, self._ticket_services(tid))
+        self._emit("Closed", tid)
         return _json({"ticketId": tid, "ticketStatus": "Closed"})
 
     # ---------------------------------------------------------------- inventory and sites

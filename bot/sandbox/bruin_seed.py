@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 __all__ = [
     "BOT_CREATED_BY",
@@ -43,7 +44,8 @@ CLIENTS: dict[int, str] = {
 }
 
 #: Bruin's "local" time in the sandbox: US Eastern, fixed offset (no DST, deterministic).
-EASTERN = timezone(timedelta(hours=-5), "EST")
+EASTERN = ZoneInfo("America/New_York")
+"""Bruin's list dates carry no zone; MetTel is in New York (DST applies)."""
 
 BOT_EMAIL = "svc_chatops@example.com"
 BOT_USER_ID = 451200

@@ -1,12 +1,13 @@
 """Fault switches for the sandbox backends.
 
-A :class:`FaultBoard` maps a route name (see :data:`BRUIN_ROUTES`) or ``"*"`` (every API
-route) to a :class:`Fault`. The sandbox app calls :meth:`FaultBoard.take` once per request,
-before its normal handling; a fault with ``times=N`` applies to the next N matching requests
-only, then disappears.
+A :class:`FaultBoard` maps a route name (see :data:`BRUIN_ROUTES`, :data:`BRIC_ROUTES`) or
+``"*"`` (every API route) to a :class:`Fault`. The sandbox app calls :meth:`FaultBoard.take`
+once per request, before its normal handling; a fault with ``times=N`` applies to the next N
+matching requests only, then disappears.
 
-A route-specific fault wins over ``"*"``. ``"*"`` never applies to the token route: set
-``"token"`` explicitly to break token fetches.
+A route-specific fault wins over ``"*"``. ``"*"`` never applies to the board's credential
+routes (Bruin's ``"token"``, Bric's ``"tokens.create"``): set them explicitly to break
+token fetches.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ALL_ROUTES", "BRUIN_ROUTES", "Fault", "FaultBoard"]
+__all__ = ["ALL_ROUTES", "BRIC_ROUTES", "BRUIN_ROUTES", "Fault", "FaultBoard"]
 
 ALL_ROUTES = "*"
 
@@ -35,6 +36,20 @@ BRUIN_ROUTES: tuple[str, ...] = (
     "inventory",
     "inventory.attribute",
     "site",
+)
+
+#: Route names of the Bric sandbox, one per endpoint (per-id GETs share their list's name).
+BRIC_ROUTES: tuple[str, ...] = (
+    "tokens.create",
+    "tokens.list",
+    "tokens.revoke",
+    "companies",
+    "clients",
+    "projects",
+    "project_types",
+    "clocked_times",
+    "time_blocks.list",
+    "time_blocks.create",
 )
 
 
@@ -58,6 +73,9 @@ class Fault:
     """200 with a body that is not valid JSON."""
     error_in_200: bool = False
     """200 with a Bruin error body (``type`` ValidationException, ``code`` 400)."""
+    stall_after: float = 0.0
+    """Do the work, then wait this long before answering: "the write happened but the
+    answer was lost" when it exceeds the client's timeout."""
     times: int | None = None
     """Apply to the next N matching requests only; ``None`` = until cleared."""
 
@@ -104,8 +122,14 @@ class Fault:
 class FaultBoard:
     """Active faults per route name."""
 
-    def __init__(self, routes: tuple[str, ...] = BRUIN_ROUTES) -> None:
+    def __init__(
+        self,
+        routes: tuple[str, ...] = BRUIN_ROUTES,
+        *,
+        credential_routes: tuple[str, ...] = ("token",),
+    ) -> None:
         self._routes = routes
+        self._credential_routes = credential_routes
         self._faults: dict[str, Fault] = {}
 
     @property
@@ -135,7 +159,7 @@ class FaultBoard:
         """The fault to apply to one request on ``route`` (consumes one of its ``times``)."""
         key = route
         fault = self._faults.get(route)
-        if fault is None and route != "token":
+        if fault is None and route not in self._credential_routes:
             key = ALL_ROUTES
             fault = self._faults.get(ALL_ROUTES)
         if fault is None:

@@ -19,8 +19,8 @@ async def serve_forever(*, host: str, port: int) -> int:
             f"chatops-bot sandbox: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr
         )
         return 1
-    print("# Bruin sandbox running. Point the bot at it with:")
-    for line in env_lines(running.url):
+    print("# Bruin and Bric sandbox running. Point the bot at it with:")
+    for line in env_lines(running.url, bric=True):
         print(line)
     sys.stdout.flush()
     stop = asyncio.Event()

@@ -37,7 +37,8 @@ def test_ticket_from_the_list_sample(sample):
     assert ticket.topic == "Service Outage Trouble"
     assert ticket.status is TicketStatus.IN_PROGRESS
     assert ticket.status_label == "In progress"
-    assert ticket.created_at == dt.datetime(2024, 3, 2, 9, 14, 7, tzinfo=dt.UTC)
+    # Bruin's US list form is New York time: 9:14 EST is 14:14 UTC.
+    assert ticket.created_at == dt.datetime(2024, 3, 2, 14, 14, 7, tzinfo=dt.UTC)
     assert ticket.resolved_at is None
     assert ticket.severity == "2"
     assert ticket.most_recent_note == "Carrier dispatched"
@@ -110,8 +111,9 @@ def test_status_labels_and_openness():
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("3/2/2024 9:14:07 AM", dt.datetime(2024, 3, 2, 9, 14, 7, tzinfo=dt.UTC)),
-        ("12/31/2023 11:59:59 PM", dt.datetime(2023, 12, 31, 23, 59, 59, tzinfo=dt.UTC)),
+        ("3/2/2024 9:14:07 AM", dt.datetime(2024, 3, 2, 14, 14, 7, tzinfo=dt.UTC)),
+        ("12/31/2023 11:59:59 PM", dt.datetime(2024, 1, 1, 4, 59, 59, tzinfo=dt.UTC)),
+        ("7/4/2024 9:00:00 AM", dt.datetime(2024, 7, 4, 13, 0, tzinfo=dt.UTC)),  # EDT
         ("2024-03-02T10:02:11.410-05:00", dt.datetime(2024, 3, 2, 10, 2, 11, 410000, EST)),
         ("2019-05-14T13:20:00Z", dt.datetime(2019, 5, 14, 13, 20, tzinfo=dt.UTC)),
         ("2024-03-02T10:02:11", dt.datetime(2024, 3, 2, 10, 2, 11, tzinfo=dt.UTC)),

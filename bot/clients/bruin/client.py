@@ -11,6 +11,7 @@ Endpoint reference: https://api.bruin.com/index.html (Swagger UI).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -127,6 +128,7 @@ class BruinClient:
         category: str | None = None,
         product_category: str | None = None,
         site_id: int | None = None,
+        created_since: dt.datetime | None = None,
         rows: int = 10_000,
         max_tickets: int | None = None,
     ) -> list[Ticket]:
@@ -143,6 +145,7 @@ class BruinClient:
             "TicketTopic": category,
             "ProductCategory": product_category,
             "SiteID": site_id,
+            "StartDate": _bruin_time(created_since) if created_since else None,
         }
         base |= {k: v for k, v in optional.items() if v is not None}
         wanted: list[str | None] = [str(s) for s in statuses] or [None]
@@ -456,6 +459,11 @@ class BruinClient:
 
     def _not_found(self, message: str, path: str) -> NotFound:
         return NotFound(message, backend="bruin", method="GET", path=path, status=404)
+
+
+def _bruin_time(moment: dt.datetime) -> str:
+    """Bruin's filter format: UTC ``yyyy-MM-ddTHH:mm:ssZ``."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _get_ci(data: dict[str, Any], key: str) -> Any:

@@ -12,6 +12,7 @@ import enum
 import re
 from functools import cache
 from typing import Annotated, Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -40,10 +41,14 @@ __all__ = [
 _US_FORMAT = "%m/%d/%Y %I:%M:%S %p"
 
 
+BRUIN_LOCAL = ZoneInfo("America/New_York")
+"""Bruin's US-form list dates carry no zone; they are New York time (MetTel's)."""
+
+
 def parse_bruin_datetime(value: Any) -> dt.datetime | None:
     """Accept ISO-8601 (with offset or Z) and Bruin's US form ``3/2/2024 9:14:07 AM``.
 
-    Naive values (the US form carries no zone) are taken as UTC.
+    The US form is New York time; a naive ISO value is taken as UTC.
     """
     if value is None or value == "":
         return None
@@ -55,9 +60,10 @@ def parse_bruin_datetime(value: Any) -> dt.datetime | None:
             parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             try:
-                parsed = dt.datetime.strptime(text, _US_FORMAT)
+                local = dt.datetime.strptime(text, _US_FORMAT)
             except ValueError:
                 return None
+            return local.replace(tzinfo=BRUIN_LOCAL)
     else:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)

@@ -1,0 +1,374 @@
+"""The console's side of buttons and modals: a form becomes a sequence of prompts (with the
+same validation as the Slack modal), buttons become numbered choices, and both run the
+same ``handlers.ticket_actions`` flows Slack runs.
+
+A :class:`Prompter` supplies the answers: the terminal (prompt_toolkit) or, in tests and
+scripted demos, a list. End of input (EOFError) cancels the form or choice at hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TextIO
+
+from bot.clients.errors import BackendError
+from bot.commands import Caller, Dispatcher, NotConfigured, Services
+from bot.forms import Field, Form, Values
+from bot.render.blocks import Message, error_message
+from bot.render.interactive import ACTION_OPEN_CREATE_FORM, ACTION_PREVIEW_CREATE
+from handlers.grammar import UsageError
+from handlers.ticket_actions import (
+    F_SERVICE,
+    Flow,
+    Outcome,
+    button_command,
+    check_form,
+    failure_sentence,
+    refresh_create_form,
+    run_action,
+    service_options,
+    start_create_form,
+    write_form,
+)
+
+__all__ = [
+    "NEEDS_A_TERMINAL",
+    "Button",
+    "ConsoleUI",
+    "Prompter",
+    "ScriptedPrompter",
+    "TerminalPrompter",
+    "buttons_of",
+    "fill_form",
+    "needs_choice",
+]
+
+PICK_LIST = 20
+"""Service numbers shown per search in the console's pick list."""
+NEEDS_A_TERMINAL = (
+    "This needs answers (a form or a Create / Cancel choice); run it interactively: "
+    "chatops-bot console."
+)
+_REQUIRED = {ACTION_PREVIEW_CREATE, ACTION_OPEN_CREATE_FORM}
+
+
+class Prompter(Protocol):
+    async def ask(self, prompt: str) -> str:
+        """One answer; EOFError when the person gives up (Ctrl-D, end of the script)."""
+
+
+class TerminalPrompter:
+    """Answers typed at the terminal (no history: answers are not commands)."""
+
+    def __init__(self) -> None:
+        from prompt_toolkit import PromptSession
+
+        self._session: PromptSession[str] = PromptSession()
+
+    async def ask(self, prompt: str) -> str:
+        try:
+            return await self._session.prompt_async(prompt)
+        except KeyboardInterrupt:
+            raise EOFError from None
+
+
+class ScriptedPrompter:
+    """Answers from a list, each echoed after its prompt (tests, piped demos)."""
+
+    def __init__(self, answers: Iterable[str], out: TextIO) -> None:
+        self._answers = list(answers)
+        self._out = out
+        self.asked: list[str] = []
+
+    async def ask(self, prompt: str) -> str:
+        self.asked.append(prompt)
+        if not self._answers:
+            self._out.write(prompt + "\n")
+            raise EOFError
+        answer = self._answers.pop(0)
+        self._out.write(f"{prompt}{answer}\n")
+        return answer
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action_id: str
+    value: str
+    confirm: tuple[str, str] | None = None
+
+
+def buttons_of(message: Message) -> list[Button]:
+    """The message's clickable buttons, numbered as the terminal rendering numbers them."""
+    found: list[Button] = []
+
+    def add(element: dict[str, Any]) -> None:
+        if element.get("type") != "button" or element.get("url"):
+            return
+        confirm = element.get("confirm")
+        found.append(
+            Button(
+                label=str((element.get("text") or {}).get("text", "")),
+                action_id=str(element.get("action_id", "")),
+                value=str(element.get("value") or ""),
+                confirm=(
+                    (str(confirm["title"]["text"]), str(confirm["text"]["text"]))
+                    if isinstance(confirm, dict)
+                    else None
+                ),
+            )
+        )
+
+    for block in message.to_dict()["blocks"]:
+        if block.get("type") == "section" and isinstance(block.get("accessory"), dict):
+            add(block["accessory"])
+        elif block.get("type") == "actions":
+            for element in block.get("elements") or []:
+                add(element)
+    return found
+
+
+def needs_choice(message: Message) -> bool:
+    """A message that does nothing until a button is picked (a create preview)."""
+    return any(b.action_id in _REQUIRED for b in buttons_of(message))
+
+
+async def _ask_text(f: Field, current: str, prompter: Prompter, out: TextIO) -> str:
+    label = f.label + ("" if f.required else " (optional; - clears)")
+    if f.hint:
+        out.write(f"  {f.hint}\n")
+    while True:
+        shown = f" [{current}]" if current and len(current) <= 60 else ""
+        answer = (await prompter.ask(f"{label}{shown}: ")).strip()
+        value = "" if answer == "-" else (answer or current)
+        problem = f.error(value)
+        if problem is None:
+            return value
+        out.write(f"  ⚠ {problem}\n")
+
+
+async def _ask_select(f: Field, current: str, prompter: Prompter, out: TextIO) -> str:
+    options = list(f.options or ())
+    out.write(f"{f.label}:\n")
+    for n, option in enumerate(options, 1):
+        mark = " (default)" if option.value == current else ""
+        out.write(f"  [{n}] {option.label}{mark}\n")
+    while True:
+        answer = (await prompter.ask(f"Pick 1-{len(options)}: ")).strip()
+        if not answer and current:
+            return current
+        if answer.isdigit() and 1 <= int(answer) <= len(options):
+            return options[int(answer) - 1].value
+        out.write(f"  ⚠ Type a number from 1 to {len(options)}.\n")
+
+
+Suggest = Callable[[str], Awaitable[Sequence[Any]]]
+
+
+async def _ask_search(
+    f: Field, current: str, prompter: Prompter, out: TextIO, suggest: Suggest | None
+) -> str:
+    if suggest is None:
+        return await _ask_text(f, current, prompter, out)
+    shown_current = f" [{current}]" if current else ""
+    ask = f"{f.label}{shown_current}: type part of it (Enter lists them all): "
+    query = (await prompter.ask(ask)).strip()
+    while True:
+        if not query and current:
+            return current
+        options = list(await suggest(query))
+        if not options:
+            out.write(f"  ⚠ Nothing matches {query!r}.\n")
+            query = (await prompter.ask("Type to search again: ")).strip()
+            continue
+        for n, option in enumerate(options[:PICK_LIST], 1):
+            out.write(f"  [{n}] {option.label}\n")
+        if len(options) > PICK_LIST:
+            out.write(f"  … {len(options) - PICK_LIST} more: type more to narrow it down.\n")
+        shown = min(len(options), PICK_LIST)
+        choice = (await prompter.ask(f"Pick 1-{shown}, or type to search again: ")).strip()
+        if choice.isdigit() and 1 <= int(choice) <= shown:
+            return str(options[int(choice) - 1].value)
+        query = choice
+
+
+async def _ask(
+    f: Field, current: str, prompter: Prompter, out: TextIO, suggest: Suggest | None
+) -> str:
+    if f.kind == "select":
+        return await _ask_select(f, current, prompter, out)
+    if f.kind == "search":
+        return await _ask_search(f, current, prompter, out, suggest)
+    if f.kind == "checkbox":
+        label = f.options[0].label if f.options else f.label
+        default = "Y/n" if current == "yes" else "y/N"
+        answer = (await prompter.ask(f"{label}? [{default}] ")).strip().lower()
+        if not answer:
+            return current
+        return "yes" if answer in {"y", "yes"} else ""
+    return await _ask_text(f, current, prompter, out)
+
+
+async def fill_form(
+    form: Form,
+    prompter: Prompter,
+    out: TextIO,
+    *,
+    suggest: Suggest | None = None,
+    refresh: Callable[[Values], Awaitable[Form]] | None = None,
+) -> tuple[Form, Values] | None:
+    """Ask every field in order (a ``dispatch`` field re-renders the form through
+    ``refresh``, as in Slack), then the form's own validation until it passes.
+    None when the person cancelled."""
+    out.write(f"── {form.title} ──\n")
+    for line in form.intro:
+        out.write(f"  {line}\n")
+    values: Values = {f.key: f.initial for f in form.fields}
+    try:
+        index = 0
+        while index < len(form.fields):
+            f = form.fields[index]
+            index += 1
+            if not f.is_input:
+                continue
+            values[f.key] = await _ask(f, values.get(f.key, ""), prompter, out, suggest)
+            if f.dispatch and refresh is not None:
+                form = await refresh(values)
+                for g in form.fields:
+                    if g.kind == "select" or not values.get(g.key):
+                        values[g.key] = g.initial
+        while errors := form.validate(values):
+            for key, problem in errors.items():
+                field = form.get(key)
+                out.write(f"  ⚠ {field.label}: {problem}\n")
+                values[key] = await _ask(field, values.get(key, ""), prompter, out, suggest)
+    except EOFError:
+        out.write("(cancelled: nothing was sent)\n")
+        return None
+    return form, values
+
+
+class ConsoleUI:
+    """Forms and buttons in the terminal, over the same flows as Slack's."""
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        services: Services,
+        caller: Caller,
+        prompter: Prompter,
+        out: TextIO,
+        show: Callable[[Message], None],
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.services = services
+        self.caller = caller
+        self.prompter = prompter
+        self.out = out
+        self.show = show
+
+    def _flow(self) -> Flow:
+        async def allow(caller: Caller) -> str | None:
+            return None  # the console runs as its operator, like a script would
+
+        async def same(caller: Caller) -> Caller:
+            return caller
+
+        return Flow(caller=self.caller, services=self.services, authorize=allow, identify=same)
+
+    async def new_ticket(self) -> Message | None:
+        """``/ticket new`` alone: the create form as prompts, then the ticket's card."""
+        return await self.submit(await start_create_form(self.services, self.caller))
+
+    async def submit(self, form: Form) -> Message | None:
+        """Fill ``form`` by prompts and run it; shows the result and returns it (None when
+        cancelled or failed)."""
+        customer = int(form.meta.get("cu") or 0) or self.services.bruin.customer_id
+
+        async def suggest(query: str) -> Sequence[Any]:
+            return await service_options(self.services, customer, query, limit=200)
+
+        async def refresh(values: Values) -> Form:
+            return await refresh_create_form(
+                self.services, values, channel_id="", customer=customer, direct=False
+            )
+
+        is_create = any(f.key == F_SERVICE for f in form.fields)
+        filled = await fill_form(
+            form,
+            self.prompter,
+            self.out,
+            suggest=suggest if is_create else None,
+            refresh=refresh if is_create else None,
+        )
+        if filled is None:
+            return None
+        form, values = filled
+        flow = self._flow()
+        errors = await check_form(form.kind, values, form.meta, flow)
+        if errors:
+            self.show(error_message(" ".join(errors.values())))
+            return None
+        try:
+            outcome = await write_form(form.kind, values, form.meta, flow)
+        except (BackendError, NotConfigured, UsageError) as exc:
+            self.show(error_message(failure_sentence(exc)))
+            return None
+        return await self._show_outcome(outcome)
+
+    async def _show_outcome(self, outcome: Outcome) -> Message | None:
+        if outcome.reply is not None:
+            self.show(outcome.reply)
+        if outcome.delete:
+            self.out.write("(removed)\n")
+        shown: Message | None = None
+        for message in (outcome.replace, outcome.post):
+            if message is not None:
+                self.show(message)
+                shown = message
+        if outcome.form is not None:
+            return await self.submit(outcome.form)
+        return shown
+
+    async def choose(self, message: Message, *, rounds: int = 20) -> None:
+        """Offer the message's buttons as numbered choices until Enter (or end of input)."""
+        for _ in range(rounds):
+            buttons = buttons_of(message)
+            if not buttons:
+                return
+            try:
+                answer = (
+                    await self.prompter.ask(f"Button [1-{len(buttons)}], or Enter to go on: ")
+                ).strip()
+            except EOFError:
+                return
+            if not answer:
+                return
+            if not answer.isdigit() or not 1 <= int(answer) <= len(buttons):
+                self.out.write(f"  ⚠ Type a number from 1 to {len(buttons)}.\n")
+                continue
+            nxt = await self.click(buttons[int(answer) - 1])
+            if nxt is None:
+                return
+            message = nxt
+
+    async def click(self, button: Button) -> Message | None:
+        """What clicking does; the message now shown (to choose from again), if any."""
+        if button.confirm is not None:
+            title, text = button.confirm
+            self.out.write(f"{title}\n  {text}\n")
+            try:
+                sure = (await self.prompter.ask("Go ahead? [y/N] ")).strip().lower()
+            except EOFError:
+                return None
+            if sure not in {"y", "yes"}:
+                self.out.write("(not done)\n")
+                return None
+        found = button_command(button.action_id, button.value)
+        if found is not None:
+            message = await self.dispatcher.dispatch(*found, self.caller, self.services)
+            self.show(message)
+            return message
+        outcome = await run_action(button.action_id, button.value, self._flow())
+        return await self._show_outcome(outcome)

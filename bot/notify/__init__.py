@@ -1,0 +1,1 @@
+"""Ticket change notifications: webhook and poll intake, an outbox, paced exactly-once delivery."""

@@ -1,0 +1,248 @@
+"""Block Kit for the interactive surfaces: card buttons, the create preview, outage answers,
+the App Home tab. Button values are written here and read back in
+``handlers.ticket_actions``; actions that write carry a fresh nonce (the idempotency key).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    DividerBlock,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.clients.bruin.models import Ticket, TicketDetails
+from bot.render.blocks import (
+    ACTION_OPEN_LINK,
+    ACTION_SHOW_TICKET,
+    Message,
+    button,
+    context,
+    fields,
+    header,
+    md,
+    section,
+    ticket_url,
+)
+from bot.render.text import escape, fmt_time, plain, truncate
+
+__all__ = [
+    "ACTION_CARD_NOTE",
+    "ACTION_CARD_REOPEN",
+    "ACTION_CARD_RESOLVE",
+    "ACTION_CARD_UNWATCH",
+    "ACTION_CARD_WATCH",
+    "ACTION_OPEN_CREATE_FORM",
+    "ACTION_OUTAGE_NOTE",
+    "ACTION_PREVIEW_CANCEL",
+    "ACTION_PREVIEW_CREATE",
+    "CONFIRM_TEXT_MAX",
+    "CONFIRM_TITLE_MAX",
+    "HomeTicket",
+    "card_buttons",
+    "create_preview",
+    "home_view",
+    "new_nonce",
+    "open_form_prompt",
+    "outage_existing",
+    "with_banner",
+]
+
+ACTION_CARD_NOTE = "ticket_card_note"
+ACTION_CARD_RESOLVE = "ticket_card_resolve"
+ACTION_CARD_REOPEN = "ticket_card_reopen"
+ACTION_CARD_WATCH = "ticket_card_watch"
+ACTION_CARD_UNWATCH = "ticket_card_unwatch"
+ACTION_PREVIEW_CREATE = "ticket_preview_create"
+ACTION_PREVIEW_CANCEL = "ticket_preview_cancel"
+ACTION_OUTAGE_NOTE = "ticket_outage_note"
+ACTION_OPEN_CREATE_FORM = "ticket_new_form"
+
+CONFIRM_TITLE_MAX = 100
+CONFIRM_TEXT_MAX = 300
+CONFIRM_BUTTON_MAX = 30
+HOME_MAX_BLOCKS = 100
+
+HomeTicket = tuple[int, Ticket | None]
+"""A ticket opened from Slack, with its current record (None when Bruin did not answer)."""
+
+
+def new_nonce() -> str:
+    """A fresh idempotency nonce for a button that writes (a double click repeats it)."""
+    return secrets.token_urlsafe(9)
+
+
+def _confirm(title: str, text: str, yes: str, no: str = "Cancel") -> ConfirmObject:
+    return ConfirmObject(
+        title=PlainTextObject(text=truncate(title, CONFIRM_TITLE_MAX)),
+        text=PlainTextObject(text=truncate(text, CONFIRM_TEXT_MAX)),
+        confirm=PlainTextObject(text=truncate(yes, CONFIRM_BUTTON_MAX)),
+        deny=PlainTextObject(text=truncate(no, CONFIRM_BUTTON_MAX)),
+        style="primary",
+    )
+
+
+def card_buttons(
+    ticket: Ticket, details: TicketDetails, *, watching: bool | None
+) -> list[ButtonElement]:
+    """Add note, Resolve or Reopen (each with a confirm dialog), and Watch / Unwatch
+    (``watching`` None: this surface cannot watch, e.g. the console)."""
+    tid = ticket.ticket_id
+    value = f"{tid}:{new_nonce()}"
+    closed = ticket.status_label.lower() == "closed"
+    states = [(d.detail_status or "").upper() for d in details.details]
+    open_lines = sum(1 for s in states if s not in {"R", "C"})
+    resolved_lines = sum(1 for s in states if s == "R")
+    out = [button("Add note", ACTION_CARD_NOTE, value=str(tid))]
+    if not closed and open_lines:
+        lines = f"{open_lines} open service line" + ("s" if open_lines != 1 else "")
+        out.append(
+            button(
+                "Resolve",
+                ACTION_CARD_RESOLVE,
+                value=value,
+                confirm=_confirm(
+                    f"Resolve ticket {tid}?",
+                    f"This marks the {lines} of ticket {tid} resolved in Bruin, signed with "
+                    "your name. It is a real change.",
+                    "Resolve",
+                ),
+            )
+        )
+    elif not closed and resolved_lines:
+        out.append(
+            button(
+                "Reopen",
+                ACTION_CARD_REOPEN,
+                value=value,
+                confirm=_confirm(
+                    f"Reopen ticket {tid}?",
+                    f"This reopens the resolved service lines of ticket {tid} in Bruin.",
+                    "Reopen",
+                ),
+            )
+        )
+    if watching is True:
+        out.append(button("Unwatch", ACTION_CARD_UNWATCH, value=value))
+    elif watching is False:
+        out.append(button("Watch", ACTION_CARD_WATCH, value=value))
+    return out
+
+
+def with_banner(card: Message, banner: str, *, public: bool = True) -> Message:
+    """``card`` under one line saying what just happened (mrkdwn; caller escapes)."""
+    return Message(text=banner, blocks=[section(banner), *card.blocks], public=public, ok=card.ok)
+
+
+def create_preview(
+    *,
+    service_number: str,
+    category: str,
+    category_label: str,
+    description: str,
+    value: str,
+    contact: str,
+) -> Message:
+    """``/ticket new <sn> <description…>``: what Create would send, with Create / Cancel."""
+    blocks: list[Block] = [
+        header("New ticket · preview"),
+        fields(
+            [
+                ("Service number", f"`{escape(service_number)}`"),
+                ("Category", f"{escape(category)} — {escape(category_label)}"),
+                ("Site contact", escape(contact)),
+            ]
+        ),
+        section(f"*Description*\n>{plain(description, 2000).replace(chr(10), chr(10) + '>')}"),
+        context(
+            "Bruin has no test environment: *Create* opens a real ticket, signed with your name."
+        ),
+        ActionsBlock(
+            elements=[
+                button("Create", ACTION_PREVIEW_CREATE, value=value, style="primary"),
+                button("Cancel", ACTION_PREVIEW_CANCEL, value=value),
+            ]
+        ),
+    ]
+    return Message(text=f"Preview of a new ticket for {service_number}", blocks=blocks)
+
+
+def outage_existing(sentence: str, *, ticket_id: int, value: str) -> Message:
+    """The outage endpoint found a ticket: say which, offer to add the description to it."""
+    return Message(
+        text=sentence,
+        blocks=[
+            section(f":information_source: {escape(sentence)}"),
+            ActionsBlock(
+                elements=[
+                    button("Add as note", ACTION_OUTAGE_NOTE, value=value, style="primary"),
+                    button("Show ticket", ACTION_SHOW_TICKET, value=str(ticket_id)),
+                ]
+            ),
+        ],
+    )
+
+
+def open_form_prompt() -> Message:
+    """Where a form cannot open by itself (a mention, a DM): a button that opens it."""
+    return Message(
+        text="Open the new-ticket form",
+        blocks=[
+            section(
+                "Create a ticket with the form, or type "
+                "`/ticket new <service-number> <description…>`."
+            ),
+            ActionsBlock(elements=[button("New ticket…", ACTION_OPEN_CREATE_FORM, value="form")]),
+        ],
+    )
+
+
+def home_view(
+    tickets: Sequence[HomeTicket],
+    subscriptions: Sequence[str],
+    *,
+    portal_url: str,
+    updated: dt.datetime,
+) -> dict[str, Any]:
+    """The App Home tab: the person's tickets from Slack and the channel subscriptions."""
+    blocks: list[Block] = [
+        header("chatops-bot"),
+        ActionsBlock(
+            elements=[button("New ticket…", ACTION_OPEN_CREATE_FORM, value="home", style="primary")]
+        ),
+        header("Tickets you opened from Slack"),
+    ]
+    if not tickets:
+        blocks.append(section("None yet. `/ticket new` in a channel, or *New ticket…* above."))
+    for ticket_id, ticket in tickets[:40]:
+        link = button("Open in Bruin", ACTION_OPEN_LINK, url=ticket_url(portal_url, ticket_id))
+        if ticket is None:
+            line = f"*{ticket_id}* · _Bruin did not answer; status unknown_"
+        else:
+            parts = [f"*{ticket_id}*", escape(ticket.status_label)]
+            if ticket.category:
+                parts.append(escape(ticket.category))
+            if ticket.address:
+                parts.append(escape(truncate(ticket.address.one_line(), 80)))
+            parts.append(fmt_time(ticket.created_at))
+            line = " · ".join(parts)
+        blocks.append(SectionBlock(text=md(line), accessory=link))
+    blocks.append(DividerBlock())
+    blocks.append(header("Channel subscriptions"))
+    if not subscriptions:
+        blocks.append(section("No channel is subscribed. `/ticket subscribe` in a channel."))
+    for line in subscriptions[:40]:
+        blocks.append(section(line))
+    blocks.append(context(f"Updated {fmt_time(updated)}"))
+    view = View(type="home", blocks=blocks[:HOME_MAX_BLOCKS])
+    return dict(view.to_dict())

@@ -1,0 +1,178 @@
+"""/ticket subscribe|unsubscribe|subscriptions|watch|unwatch|config|notify: what a channel
+hears about, and which Bruin customer it works with."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar, Literal
+
+from pydantic import Field
+from slack_sdk.models.blocks import Block
+
+from bot.commands import Caller, Services
+from bot.render.blocks import Message, context, header, section
+from bot.render.text import escape
+from handlers import ticket
+from handlers.grammar import Request, TicketId, UsageError
+
+__all__ = ["Config", "Notify", "Subscribe", "Unsubscribe", "Watch"]
+
+
+class Subscribe(Request):
+    status: Literal["open", "resolved", "closed", "all"] | None = None
+    category: str | None = Field(None, max_length=64)
+    site: str | None = Field(None, max_length=100)
+
+
+class Unsubscribe(Request):
+    positional: ClassVar[tuple[str, ...]] = ("number",)
+    number: int | None = Field(None, gt=0)
+
+
+class Subscriptions(Request):
+    pass
+
+
+class Watch(Request):
+    positional: ClassVar[tuple[str, ...]] = ("ticket_id",)
+    ticket_id: TicketId
+
+
+class Config(Request):
+    customer: int | None = Field(None, gt=0, lt=2**31)
+
+
+class Notify(Request):
+    positional: ClassVar[tuple[str, ...]] = ("setting",)
+    setting: Literal["on", "off"]
+
+
+def _reply(text: str, *, public: bool = True) -> Message:
+    return Message(text=text, blocks=[section(escape(text))], public=public)
+
+
+def _where(caller: Caller) -> str:
+    if not caller.channel_id:
+        raise UsageError("Run this in the channel that should get the updates.")
+    return caller.channel_id
+
+
+def _describe(status: str | None, category: str | None, site: str | None) -> str:
+    parts = [f"status={status}" if status else "", f"category={category}" if category else ""]
+    parts.append(f"site={site}" if site else "")
+    return " ".join(p for p in parts if p) or "every new ticket"
+
+
+async def subscribe(req: Subscribe, caller: Caller, services: Services) -> Message:
+    """/ticket subscribe [status=…] [category=…] [site=…]: post new tickets matching the
+    filter in this channel"""
+    channel = _where(caller)
+    customer = await services.customer_for(caller)
+    site = req.site
+    if site and not site.isdigit():
+        site = str(await ticket.resolve_site(services, site, customer))
+    sub = await services.state.add_subscription(
+        channel_id=channel,
+        customer_id=customer,
+        status=req.status,
+        category=req.category,
+        site=site,
+        by=caller.user_id,
+    )
+    what = _describe(req.status, req.category, site)
+    return _reply(
+        f"Subscribed (#{sub.id}): new tickets of customer {customer} matching {what} will be "
+        f"posted here. {caller.display_name} set this up; /ticket unsubscribe {sub.id} stops it."
+    )
+
+
+async def unsubscribe(req: Unsubscribe, caller: Caller, services: Services) -> Message:
+    """/ticket unsubscribe [n]: stop subscription n here (all of this channel's without n)"""
+    channel = _where(caller)
+    ids = [req.number] if req.number is not None else None
+    removed = await services.state.remove_subscriptions(channel, ids)
+    if not removed:
+        which = f"#{req.number}" if req.number is not None else "any subscription"
+        raise UsageError(f"This channel has no {which}; see /ticket subscriptions.")
+    return _reply(f"Removed {removed} subscription{'s' if removed != 1 else ''} from this channel.")
+
+
+async def subscriptions(req: Subscriptions, caller: Caller, services: Services) -> Message:
+    """/ticket subscriptions: this channel's subscriptions and watched tickets"""
+    channel = _where(caller)
+    subs = await services.state.list_subscriptions(channel)
+    watches = await services.state.list_watches(channel_id=channel)
+    blocks: list[Block] = [header("Notifications in this channel")]
+    if subs:
+        lines = [
+            f"*#{s.id}* · {escape(_describe(s.status, s.category, s.site))} · customer "
+            f"{s.customer_id} · by <@{s.created_by}>"
+            for s in subs
+            if re.fullmatch(r"[UW][A-Z0-9]+", s.created_by)
+        ]
+        blocks.append(section("*Subscriptions*\n" + "\n".join(lines)))
+    if watches:
+        blocks.append(section("*Watched tickets*\n" + ", ".join(str(w.ticket_id) for w in watches)))
+    if not subs and not watches:
+        blocks.append(
+            section("Nothing yet: try /ticket subscribe status=open or /ticket watch <id>.")
+        )
+    blocks.append(context("New tickets come as cards; notes and status changes in their threads."))
+    return Message(text=f"{len(subs)} subscriptions, {len(watches)} watches", blocks=blocks)
+
+
+async def watch(req: Watch, caller: Caller, services: Services) -> Message:
+    """/ticket watch <id>: post this ticket's new notes and status changes here, threaded"""
+    channel = _where(caller)
+    customer = await services.customer_for(caller)
+    await services.bruin.get_ticket(req.ticket_id, client_id=customer)  # it must exist
+    added = await services.state.add_watch(
+        channel, req.ticket_id, customer_id=customer, by=caller.user_id
+    )
+    if services.notifier is not None:
+        await services.notifier.intake.baseline(req.ticket_id, customer_id=customer)
+    if not added:
+        return _reply(f"This channel already watches ticket {req.ticket_id}.", public=False)
+    return _reply(
+        f"Watching ticket {req.ticket_id}: new notes and status changes will be posted here, "
+        "threaded under its card."
+    )
+
+
+async def unwatch(req: Watch, caller: Caller, services: Services) -> Message:
+    """/ticket unwatch <id>: stop posting this ticket's changes here"""
+    channel = _where(caller)
+    if not await services.state.remove_watch(channel, req.ticket_id):
+        raise UsageError(f"This channel does not watch ticket {req.ticket_id}.")
+    return _reply(f"Stopped watching ticket {req.ticket_id} here.")
+
+
+async def config(req: Config, caller: Caller, services: Services) -> Message:
+    """/ticket config [customer=<Bruin client id>]: the customer account this channel's
+    commands use"""
+    channel = _where(caller)
+    if req.customer is None:
+        current = await services.customer_for(caller)
+        return _reply(f"This channel works with Bruin customer {current}.", public=False)
+    await services.bruin.list_sites(client_id=req.customer)  # the account must answer
+    await services.state.set_channel_customer(channel, req.customer, by=caller.user_id)
+    return _reply(
+        f"This channel now works with Bruin customer {req.customer} (set by {caller.display_name})."
+    )
+
+
+async def notify(req: Notify, caller: Caller, services: Services) -> Message:
+    """/ticket notify on|off: DMs when a ticket you opened from Slack changes status"""
+    await services.state.set_notify(caller.user_id, req.setting == "on")
+    state = "will" if req.setting == "on" else "will no longer"
+    return _reply(f"You {state} get a DM when a ticket you opened changes status.", public=False)
+
+
+FAMILY = ticket.FAMILY
+FAMILY.add("subscribe", Subscribe, subscribe, write=True)
+FAMILY.add("unsubscribe", Unsubscribe, unsubscribe, write=True)
+FAMILY.add("subscriptions", Subscriptions, subscriptions)
+FAMILY.add("watch", Watch, watch, write=True)
+FAMILY.add("unwatch", Watch, unwatch, write=True)
+FAMILY.add("config", Config, config, write=True)
+FAMILY.add("notify", Notify, notify)

@@ -1,0 +1,3 @@
+from tests.commands.conftest import dispatcher, sandbox, services
+
+__all__ = ["dispatcher", "sandbox", "services"]
