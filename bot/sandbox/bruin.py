@@ -294,6 +294,8 @@ class BruinSandbox:
     def __init__(self, *, token_ttl: float = 3600, state_file: pathlib.Path | None = None) -> None:
         self.token_ttl = token_ttl
         self.state_file = state_file
+        self.client_secret = SANDBOX_CLIENT_SECRET
+        """The OAuth client secret the token endpoint accepts (tests set their own)."""
         self.faults = FaultBoard(BRUIN_ROUTES)
         self.calls: list[CallRecord] = []
         self.repair_unavailable = False
@@ -587,7 +589,7 @@ class BruinSandbox:
             if sep:
                 client_id, client_secret = unquote_plus(basic_id), unquote_plus(basic_secret)
         headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-        if client_id != SANDBOX_CLIENT_ID or client_secret != SANDBOX_CLIENT_SECRET:
+        if client_id != SANDBOX_CLIENT_ID or client_secret != self.client_secret:
             return _json({"error": "invalid_client"}, status=400, headers=headers)
         grant = form.get("grant_type")
         if not grant:
