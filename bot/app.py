@@ -31,6 +31,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import slack_ui
 from bot.commands import Caller, Dispatcher, Services, Surface
 from bot.config import Settings
+from bot.inflight import InFlight
 from bot.metrics import Metrics
 from bot.render.blocks import ACTION_LIST_MORE, ACTION_OPEN_LINK, ACTION_SHOW_TICKET, Message
 from bot.render.blocks import error_message as error_reply
@@ -104,6 +105,7 @@ class SlackBot:
     directory: SlackDirectory = field(init=False)
     dispatcher: Dispatcher = field(init=False)
     auth: AuthorizeResult | None = None
+    inflight: InFlight = field(default_factory=InFlight)
     _auth_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
@@ -348,6 +350,20 @@ def _make_gate(bot: SlackBot) -> Callable[..., Awaitable[BoltResponse | None]]:
         """Before authorize: drop duplicate event deliveries, keep the bot out of channels it
         is not enabled in, and bind the request's log context."""
         context["bot"] = bot
+        if bot.inflight.draining:  # shutting down: take nothing new
+            if body.get("command"):
+                return BoltResponse(
+                    status=200,
+                    body=json.dumps(
+                        {
+                            "response_type": "ephemeral",
+                            "text": "The bot is restarting; try again in a few seconds.",
+                        }
+                    ),
+                    headers={"content-type": "application/json"},
+                )
+            return BoltResponse(status=503, body="restarting")  # Slack redelivers events
+        bot.inflight.mark_request()
         event_id = body.get("event_id")
         is_event = body.get("type") == "event_callback" and event_id
         if is_event and not await bot.store.claim("slack_event", str(event_id)):

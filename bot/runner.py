@@ -45,6 +45,7 @@ async def running_bot(
     *,
     host: str = "0.0.0.0",  # noqa: S104 - a server: Slack must reach it
     port: int | None = None,
+    drain_seconds: float = 20.0,
 ) -> AsyncIterator[RunningBot]:
     """Start everything ``run`` starts and stop it in reverse order on exit."""
     if settings.slack_bot_token is None:
@@ -68,6 +69,7 @@ async def running_bot(
             bot = SlackBot(
                 settings=settings, services=services, store=store, metrics=metrics, client=client
             )
+            bot.inflight.install(asyncio.get_running_loop())
             app = build_app(bot)
             server = BotServer(
                 bot=bot, app=app, http_events=not settings.socket_mode, notifier=notifier
@@ -97,9 +99,15 @@ async def running_bot(
                 )
                 yield RunningBot(server=server, runner=runner, port=bound, socket=handle)
             finally:
+                # Graceful: stop taking work, let accepted work finish (bounded), then close.
+                bot.inflight.draining = True
                 if handle is not None:
                     await handle.close_async()  # type: ignore[no-untyped-call]
                 await runner.cleanup()
+                left = await bot.inflight.drain(drain_seconds)
+                if left:
+                    log.warning("shutdown_abandoned_work", tasks=left)
+                bot.inflight.uninstall()
                 if notifier is not None:
                     await notifier.stop()
     finally:
