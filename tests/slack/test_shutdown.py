@@ -18,15 +18,17 @@ async def test_accepted_commands_are_not_dropped_by_a_shutdown(
     sandbox.bruin.faults.set("ticket.details", Fault(latency=1.5))
     settings = bot_settings(sandbox.url, slack)
     keys = []
-    async with aiohttp.ClientSession() as http:
-        async with running_bot(settings, host="127.0.0.1", port=0, drain_seconds=10) as bot:
-            h = Harness(bot=bot, slack=slack, sandbox=sandbox, http=http)
-            for ticket in (4503, 4504, 4505):
-                answer, key = await h.command("/ticket", f"show {ticket}")
-                assert answer.status == 200
-                keys.append((ticket, key))
-            assert len(bot.server.bot.inflight) >= 3
-        # The context is closed: the bot has shut down. Every accepted command was answered.
+    async with (
+        aiohttp.ClientSession() as http,
+        running_bot(settings, host="127.0.0.1", port=0, drain_seconds=10) as bot,
+    ):
+        h = Harness(bot=bot, slack=slack, sandbox=sandbox, http=http)
+        for ticket in (4503, 4504, 4505):
+            answer, key = await h.command("/ticket", f"show {ticket}")
+            assert answer.status == 200
+            keys.append((ticket, key))
+        assert len(bot.server.bot.inflight) >= 3
+    # The bot has shut down (it exits first). Every accepted command was answered.
     for ticket, key in keys:
         bodies = [dumps(r.body) for r in slack.responses if r.key == key]
         assert any(f"Ticket {ticket}" in b for b in bodies), ticket
@@ -34,7 +36,7 @@ async def test_accepted_commands_are_not_dropped_by_a_shutdown(
 
 async def test_while_draining_new_work_is_turned_away(harness: Harness) -> None:
     harness.bot.server.bot.inflight.draining = True
-    answer, key = await harness.command("/ticket", "show 4503")
+    answer, _ = await harness.command("/ticket", "show 4503")
     assert answer.status == 200
     assert "restarting" in answer.text
     event = await harness.event(app_mention_event(text="<@U0BOT> ticket show 1"), event_id="EvD1")
