@@ -36,6 +36,7 @@ def bruin_config(settings: Settings) -> BruinConfig | None:
         token_auth=settings.bruin_token_auth,
         timeout=settings.bruin_timeout_seconds,
         max_in_flight=settings.bruin_max_in_flight,
+        queue_limit=2 * settings.bruin_max_in_flight,
     )
 
 
