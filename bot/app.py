@@ -29,6 +29,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import slack_ui
+from bot.authz import WriterPolicy
 from bot.commands import Caller, Dispatcher, Services, Surface
 from bot.config import Settings
 from bot.inflight import InFlight
@@ -69,7 +70,6 @@ class Registered:
         F_SERVICE,
         *ACTIONS,
     )
-    forms: tuple[str, ...] = slack_ui.FORMS
 
 
 REGISTERED = Registered()
@@ -110,6 +110,7 @@ class SlackBot:
 
     def __post_init__(self) -> None:
         self.directory = SlackDirectory(self.client)
+        self.writers = WriterPolicy(self.settings.chatops_writers, self.client)
         self.dispatcher = Dispatcher(families(), authorize=self._authorize, identify=self.identify)
 
     async def authorize(self) -> AuthorizeResult:
@@ -142,13 +143,7 @@ class SlackBot:
         """The one write gate for every surface (commands, buttons, modals, shortcuts, Home):
         None when ``caller`` may write, else the refusal sentence. CHATOPS_WRITERS empty
         means everyone."""
-        writers = self.settings.chatops_writers
-        if not writers or caller.user_id in writers:
-            return None
-        return (
-            "You are not allowed to make changes through this bot; ask a Slack admin to add "
-            "you to CHATOPS_WRITERS."
-        )
+        return await self.writers.refusal(caller.user_id)
 
     async def _authorize(self, caller: Caller, sub: Any) -> str | None:
         return await self.may_write(caller)
@@ -171,7 +166,13 @@ class SlackBot:
             resp = await self.client.chat_postMessage(
                 channel=channel, thread_ts=thread_ts, **message.to_dict()
             )
-            return dict(resp.data) if isinstance(resp.data, dict) else None
+            data = dict(resp.data) if isinstance(resp.data, dict) else None
+            if data and message.card_of is not None and thread_ts is None and data.get("ts"):
+                # A ticket's card in a channel: its later updates thread under it.
+                await self.store.remember_card(
+                    str(data.get("channel") or channel), message.card_of, str(data["ts"])
+                )
+            return data
         except SlackApiError as exc:
             error = str(exc.response.get("error", "unknown"))
             self.metrics.slack_errors.labels("chat.postMessage", error).inc()

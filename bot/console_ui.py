@@ -223,7 +223,7 @@ async def fill_form(
     None when the person cancelled."""
     out.write(f"── {form.title} ──\n")
     for line in form.intro:
-        out.write(f"  {line}\n")
+        out.write(f"  {line.replace('*', '').replace('`', '')}\n")
     values: Values = {f.key: f.initial for f in form.fields}
     try:
         index = 0
@@ -348,23 +348,26 @@ class ConsoleUI:
             if not answer.isdigit() or not 1 <= int(answer) <= len(buttons):
                 self.out.write(f"  ⚠ Type a number from 1 to {len(buttons)}.\n")
                 continue
-            nxt = await self.click(buttons[int(answer) - 1])
+            button = buttons[int(answer) - 1]
+            if button.confirm is not None and not await self._confirmed(*button.confirm):
+                self.out.write("(not done)\n")
+                continue
+            nxt = await self.click(button)
             if nxt is None:
                 return
             message = nxt
 
+    async def _confirmed(self, title: str, text: str) -> bool:
+        """The button's confirm dialog, as a question."""
+        self.out.write(f"{title}\n  {text}\n")
+        try:
+            sure = (await self.prompter.ask("Go ahead? [y/N] ")).strip().lower()
+        except EOFError:
+            return False
+        return sure in {"y", "yes"}
+
     async def click(self, button: Button) -> Message | None:
-        """What clicking does; the message now shown (to choose from again), if any."""
-        if button.confirm is not None:
-            title, text = button.confirm
-            self.out.write(f"{title}\n  {text}\n")
-            try:
-                sure = (await self.prompter.ask("Go ahead? [y/N] ")).strip().lower()
-            except EOFError:
-                return None
-            if sure not in {"y", "yes"}:
-                self.out.write("(not done)\n")
-                return None
+        """What clicking does (after any confirmation); the message now shown, if any."""
         found = button_command(button.action_id, button.value)
         if found is not None:
             message = await self.dispatcher.dispatch(*found, self.caller, self.services)

@@ -22,6 +22,12 @@ BOT_SCOPES = (
     "chat:write",  # cards and write results in channels the bot is in
     "commands",  # the slash commands
     "im:history",  # the message.im event (commands in a DM with the bot)
+    # conversations.history/replies: after a crash, find the bot's own in-doubt post by its
+    # metadata so a notification is never posted twice (public and private channels).
+    "channels:history",
+    "groups:history",
+    "im:write",  # conversations.open: the same check for status DMs to ticket openers
+    "usergroups:read",  # usergroups.users.list: user groups listed in CHATOPS_WRITERS
     "users:read",  # users.info: the display name on the audit line of every write
     # users.info's profile.email: prefills the site contact of a new ticket (the create
     # form, and Create on a /ticket new preview); without it people type their email.

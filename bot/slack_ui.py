@@ -41,6 +41,7 @@ from handlers.ticket_actions import (
     FORM_CREATE,
     FORM_MESSAGE_NOTE,
     FORM_NOTE,
+    TEXT_MAX,
     Flow,
     Outcome,
     check_form,
@@ -145,9 +146,10 @@ def slack_plain(text: str) -> str:
     """A Slack message's text as plain text for Bruin: links, mentions and entities undone."""
     text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"\2 (\1)", text or "")
     text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
-    text = re.sub(r"<[@#!]([A-Za-z0-9^]+)\|([^>]+)>", r"@\2", text)
+    text = re.sub(r"<([@#])[A-Z0-9]+\|([^>]+)>", r"\1\2", text)  # <@U1|dana>, <#C1|ops>
+    text = re.sub(r"<!subteam\^[A-Z0-9]+\|([^>]+)>", r"\1", text)  # label has its @
     text = re.sub(r"<([@#])([A-Z0-9]+)>", r"\1\2", text)
-    text = re.sub(r"<!([a-z]+)>", r"@\1", text)
+    text = re.sub(r"<!([a-z]+)(?:\|[^>]*)?>", r"@\1", text)  # <!here>
     return html.unescape(text).strip()
 
 
@@ -173,19 +175,27 @@ async def _hook(bot: SlackBot, url: str, body: dict[str, Any]) -> bool:
     return resp.status_code == 200
 
 
+async def _post(bot: SlackBot, channel: str, message: Message) -> bool:
+    """chat.postMessage; False where the bot may not post (or Slack keeps refusing)."""
+    try:
+        return await bot.post(channel, message) is not None
+    except SlackApiError as exc:  # e.g. still rate limited after the client's retries
+        _slack_error(bot, "chat.postMessage", exc)
+        return False
+
+
 async def post_public(bot: SlackBot, source: Source, message: Message) -> str:
     """The result of a write, in the channel: chat.postMessage; where the bot is not a
     member, the interaction's response_url (in_channel); else a DM. Returns where it went."""
-    payload = message.to_dict()
-    if source.channel_id and await bot.post(source.channel_id, message) is not None:
+    if source.channel_id and await _post(bot, source.channel_id, message):
         return "channel"
     if source.response_url and await _hook(
         bot,
         source.response_url,
-        {**payload, "response_type": "in_channel", "replace_original": False},
+        {**message.to_dict(), "response_type": "in_channel", "replace_original": False},
     ):
         return "response_url"
-    if await bot.post(source.user_id, message) is not None:
+    if await _post(bot, source.user_id, message):
         return "dm"
     return ""
 
@@ -207,7 +217,7 @@ async def tell(bot: SlackBot, source: Source, message: Message) -> None:
             return
         except SlackApiError as exc:
             _slack_error(bot, "chat.postEphemeral", exc)
-    await bot.post(source.user_id, message)
+    await _post(bot, source.user_id, message)
 
 
 async def refuse(bot: SlackBot, source: Source, sentence: str) -> None:
@@ -284,7 +294,7 @@ async def open_form(
         if not found:
             return {}
         text = f"{form.get(F_DESCRIPTION).initial}\n\nFrom Slack: {found}".strip()
-        return {F_DESCRIPTION: truncate(text, 3000)}
+        return {F_DESCRIPTION: truncate(text, TEXT_MAX)}
 
     if not (needs_contact or permalink_of):
         return
@@ -355,6 +365,9 @@ async def on_service_picked(ack: Ack, body: dict[str, Any], context: AsyncBoltCo
     meta = unpack(view.get("private_metadata"))
     source = Source.of_meta(meta, str(body["user"]["id"]))
     flow = flow_for(bot, source, "modal")
+    # Empty contact fields get the profile (the prefill update may have lost a race).
+    for key, value in contact_values(flow.caller.profile).items():
+        values[key] = values.get(key) or value
     customer = int(meta.get("cu") or 0) or await bot.services.customer_for(flow.caller)
     form = await refresh_create_form(
         bot.services, values, channel_id=source.channel_id, customer=customer

@@ -29,7 +29,8 @@ async def search(req: InventorySearch, caller: Caller, services: Services) -> Me
     with status and site"""
     status = req.status.lower()
     code = None if status == "all" else _STATUS_CODES.get(status, status.upper())
-    items = await services.bruin.list_inventory(status=code)
+    customer = await services.customer_for(caller)
+    items = await services.bruin.list_inventory(client_id=customer, status=code)
     if req.search:
         needle = req.search.lower()
         items = [

@@ -25,7 +25,7 @@ class SiteShow(Request):
 
 async def list_(req: SiteList, caller: Caller, services: Services) -> Message:
     """/site list [search…]: sites with their addresses"""
-    sites = await services.bruin.list_sites()
+    sites = await services.bruin.list_sites(client_id=await services.customer_for(caller))
     if req.search:
         needle = req.search.lower()
         sites = [
@@ -40,7 +40,8 @@ async def list_(req: SiteList, caller: Caller, services: Services) -> Message:
 
 async def show(req: SiteShow, caller: Caller, services: Services) -> Message:
     """/site show <site-id>: one site with address, hours and contact"""
-    return site_card(await services.bruin.get_site(req.site_id))
+    customer = await services.customer_for(caller)
+    return site_card(await services.bruin.get_site(req.site_id, client_id=customer))
 
 
 FAMILY = CommandFamily("/site", title="Sites")

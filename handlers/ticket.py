@@ -6,11 +6,13 @@ shortcuts of ``handlers.ticket_actions`` call these same functions.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import ClassVar, Literal
 
 import structlog
 from pydantic import Field
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.aio import gather_or_cancel
 from bot.clients.bruin import OPEN, RESOLVED
@@ -50,6 +52,18 @@ log = structlog.get_logger(__name__)
 QUICK_TEXT_MAX = 1500
 """Longest description ``/ticket new <sn> …`` and ``/ticket outage`` take: it rides in a
 button value (2000 characters) until the person clicks; the form takes longer text."""
+
+
+def _quick_text(text: str, *, hint: str) -> str:
+    """``text`` if it fits a button value once packed (quotes and newlines grow when
+    escaped), checked before anything is written; else a UsageError with ``hint``."""
+    packed = len(json.dumps(text, ensure_ascii=False))
+    if len(text) > QUICK_TEXT_MAX or packed > BUTTON_VALUE_MAX - 200:
+        raise UsageError(
+            f"That description is {len(text)} characters; at most {QUICK_TEXT_MAX} here. {hint}"
+        )
+    return text
+
 
 STATUS_SETS: dict[str, tuple[TicketStatus, ...]] = {
     "open": OPEN,
@@ -159,11 +173,7 @@ async def new(req: TicketNew, caller: Caller, services: Services) -> Message:
         raise UsageError(
             "Add a description after the service number, or run /ticket new alone for the form."
         )
-    if len(req.description) > QUICK_TEXT_MAX:
-        raise UsageError(
-            f"That description is {len(req.description)} characters; a quick ticket takes at "
-            f"most {QUICK_TEXT_MAX}. Run /ticket new alone for the form."
-        )
+    _quick_text(req.description, hint="Run /ticket new alone for the form.")
     customer = await services.customer_for(caller)
     topics = await services.bruin.get_topics(service_number=req.service_number, client_id=customer)
     topic = default_topic(topics)
@@ -210,11 +220,7 @@ _EXISTING = {
 async def outage(req: TicketOutage, caller: Caller, services: Services) -> Message:
     """/ticket outage <service-number> <description…>: open a repair ticket, or say which
     ticket already covers that service number and offer to add a note to it"""
-    if len(req.description) > QUICK_TEXT_MAX:
-        raise UsageError(
-            f"That description is {len(req.description)} characters; at most "
-            f"{QUICK_TEXT_MAX}, please."
-        )
+    _quick_text(req.description, hint="Shorten it, or use /ticket new alone for the form.")
     customer = await services.customer_for(caller)
     profile = caller.profile
     result = await services.bruin.create_outage_ticket(
@@ -247,14 +253,19 @@ async def outage(req: TicketOutage, caller: Caller, services: Services) -> Messa
 
 
 async def record_created(services: Services, caller: Caller, ticket_id: int, customer: int) -> None:
-    """Remember a ticket opened from Slack (the App Home lists them; status DMs follow them)."""
-    if services.store is not None and caller.surface != "console":
+    """Remember a ticket opened from Slack (the App Home lists them; status DMs follow them).
+    The ticket exists whatever happens here, so a store failure is logged, not raised."""
+    if services.store is None or caller.surface == "console":
+        return
+    try:
         await services.store.record_slack_ticket(
             ticket_id,
             customer_id=customer,
             user_id=caller.user_id,
             channel_id=caller.channel_id or None,
         )
+    except SQLAlchemyError as exc:
+        log.error("record_slack_ticket_failed", ticket=ticket_id, error=repr(exc))
 
 
 async def card_with_banner(
@@ -339,11 +350,13 @@ async def list_(req: TicketList, caller: Caller, services: Services) -> Message:
     """/ticket list [status=open|resolved|closed|all] [site=…] [service=…] [category=…]
     [limit=N]: tickets, newest first"""
     bruin = services.bruin
+    customer = await services.customer_for(caller)
     statuses = STATUS_SETS[req.status]
     tickets: list[Ticket]
     if req.site:
-        site_id = await resolve_site(services, req.site)
+        site_id = await resolve_site(services, req.site, customer)
         tickets = await bruin.list_tickets(
+            client_id=customer,
             statuses=statuses,
             site_id=site_id,
             service_number=req.service,
@@ -351,7 +364,11 @@ async def list_(req: TicketList, caller: Caller, services: Services) -> Message:
         )
     else:
         tickets = await bruin.list_all_tickets_basic(
-            statuses=statuses, service_number=req.service, category=req.category, page_size=500
+            client_id=customer,
+            statuses=statuses,
+            service_number=req.service,
+            category=req.category,
+            page_size=500,
         )
         tickets = sorted(
             tickets,

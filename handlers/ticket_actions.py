@@ -26,7 +26,7 @@ import structlog
 from bot.audit import Outcome as AuditOutcome
 from bot.audit import audit
 from bot.clients.bruin.models import Contact, InventoryItem, NewNote, Topic
-from bot.clients.errors import ApiError, BackendError, BusyError, ConnectError, NotFound
+from bot.clients.errors import ApiError, BackendError, BusyError, NotFound
 from bot.commands import Caller, NotConfigured, Profile, Services
 from bot.forms import Field, Form, Option, Values, check_phone, unpack
 from bot.render.blocks import ACTION_LIST_MORE, ACTION_SHOW_TICKET, Message, error_message, section
@@ -60,6 +60,7 @@ __all__ = [
     "F_SERVICE",
     "F_TICKET",
     "F_UPDATES",
+    "TEXT_MAX",
     "Flow",
     "Outcome",
     "button_command",
@@ -202,10 +203,11 @@ def failure_sentence(exc: UsageError | NotConfigured | BackendError) -> str:
 
 
 def no_effect(exc: Exception) -> bool:
-    """True when the failed write certainly changed nothing (nothing sent, or refused with
-    a 4xx): its idempotency claim is released so the person may try again. A timeout or
-    5xx may have gone through, so those keep the claim."""
-    if isinstance(exc, (UsageError, NotConfigured, ConnectError, BusyError)):
+    """True when the failed write certainly changed nothing (never sent, or refused with
+    a 4xx): its idempotency claim is released so the person may try again. A timeout, a
+    reset connection or a 5xx may have gone through (as the dispatcher says too), so those
+    keep the claim."""
+    if isinstance(exc, (UsageError, NotConfigured, BusyError)):
         return True
     return isinstance(exc, ApiError) and exc.status is not None and 400 <= exc.status < 500
 
@@ -238,12 +240,12 @@ def create_form(
     topics_problem: str | None = None,
     channel_id: str = "",
     customer: int | None = None,
-    direct: bool | None = None,
+    direct: bool = True,
 ) -> Form:
     """The create-ticket form: service number (searched in the customer's active
     inventory), category (Bruin's topics for that service number), description (the MTK
     note), site contact, and "post updates in this channel" where there is a channel.
-    ``direct`` (default: no channel) says the card will come as a direct message."""
+    Without a channel, ``direct`` says the card will come as a direct message (Slack)."""
     options = tuple(Option(t.category, _topic_label(t)) for t in topics) if topics else None
     chosen = values.get(F_CATEGORY, "")
     if options is not None and chosen not in {o.value for o in options}:
@@ -290,7 +292,7 @@ def create_form(
                 options=(Option("yes", "Post updates about this ticket in this channel"),),
             )
         )
-    elif direct if direct is not None else True:
+    elif direct:
         intro = ("No channel here: the new ticket's card will come to you as a direct message.",)
     form = Form(
         kind=FORM_CREATE,
@@ -333,7 +335,7 @@ async def refresh_create_form(
     *,
     channel_id: str,
     customer: int,
-    direct: bool | None = None,
+    direct: bool = True,
 ) -> Form:
     """After a service number is picked: the form with that number's categories."""
     number = values.get(F_SERVICE, "")
@@ -367,7 +369,7 @@ def note_form(ticket_id: int) -> Form:
                 "Note",
                 multiline=True,
                 max_length=TEXT_MAX,
-                hint="Stored in Bruin with your name and Slack id.",
+                hint="Stored in Bruin, signed with your name.",
                 missing="Write the note.",
             ),
         ),
@@ -377,7 +379,7 @@ def note_form(ticket_id: int) -> Form:
 
 
 def message_note_form(text: str) -> Form:
-    """ "Add message as note": which ticket, and the note (the message, editable)."""
+    """The "Add message as note" form: which ticket, and the note (the message, editable)."""
     return Form(
         kind=FORM_MESSAGE_NOTE,
         title="Add message as note",

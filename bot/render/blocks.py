@@ -80,6 +80,8 @@ class Message:
     blocks: list[Block] = field(default_factory=list)
     public: bool = False
     ok: bool = True
+    card_of: int | None = None
+    """The ticket whose card this is: once posted in a channel, its updates thread there."""
 
     def to_dict(self) -> dict[str, Any]:
         blocks = self.blocks[:MAX_BLOCKS]
@@ -202,7 +204,7 @@ def ticket_card(
     elements = [*buttons, button("Open in Bruin", ACTION_OPEN_LINK, url=link)]
     blocks.append(ActionsBlock(elements=elements[:25]))
     summary = f"Ticket {ticket.ticket_id} · {status} · {category or 'no category'}"
-    return Message(text=summary, blocks=blocks)
+    return Message(text=summary, blocks=blocks, card_of=ticket.ticket_id)
 
 
 def ticket_list(

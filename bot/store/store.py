@@ -33,6 +33,7 @@ from bot.store.models import (
     ClaimedKey,
     SlackTicket,
     Subscription,
+    TicketCard,
     UserPrefs,
     Watch,
 )
@@ -248,6 +249,23 @@ class Store:
             query = query.where(Watch.ticket_id == ticket_id)
         async with self.session() as session:
             return list(await session.scalars(query))
+
+    async def remember_card(self, channel_id: str, ticket_id: int, message_ts: str) -> None:
+        """The ticket's card in this channel (the newest one wins)."""
+        stmt = self.insert(TicketCard).values(
+            channel_id=channel_id, ticket_id=ticket_id, message_ts=message_ts
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[TicketCard.channel_id, TicketCard.ticket_id],
+            set_={"message_ts": message_ts, "updated_at": dt.datetime.now(dt.UTC)},
+        )
+        async with self.session.begin() as session:
+            await session.execute(stmt)
+
+    async def card(self, channel_id: str, ticket_id: int) -> str | None:
+        async with self.session() as session:
+            found = await session.get(TicketCard, (channel_id, ticket_id))
+            return found.message_ts if found else None
 
     # -- tickets opened from Slack, and their people --------------------------------------
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import time
 from typing import Any
 
 import aiohttp
@@ -87,7 +86,7 @@ async def test_no_secret_reaches_logs_errors_slack_or_metrics() -> None:
                 # Failures: a 500, a revoked token (refresh), a refused token endpoint.
                 sandbox.bruin.faults.set("ticket.details", Fault(status=500, times=1))
                 _, key = await h.command("/ticket", "show 4503", secret=SIGNING)
-                outputs.append(json.dumps((await h.reply(key))))
+                outputs.append(json.dumps(await h.reply(key)))
                 sandbox.bruin.expire_tokens()
                 _, key = await h.command("/ticket", "show 4503", secret=SIGNING)
                 await h.reply(key)
@@ -114,7 +113,6 @@ async def test_no_secret_reaches_logs_errors_slack_or_metrics() -> None:
                 async with http.get(h.base + "/readyz") as resp:
                     outputs.append(await resp.text())
                 await wait_for(lambda: slack.calls_to("chat.postMessage"))
-                time.sleep(0)
             check_out = io.StringIO()
             await run_check(settings, out=check_out)
             outputs.append(check_out.getvalue())

@@ -41,6 +41,11 @@ def bot_of(h: Harness) -> SlackBot:
     return h.bot.server.bot
 
 
+async def settled(h: Harness) -> None:
+    """Wait (bounded) until every listener the bot started has finished."""
+    await wait_for(lambda: len(bot_of(h).inflight) == 0)
+
+
 def opened_with(h: Harness, trigger: str) -> list[SlackCall]:
     return [c for c in h.slack.calls_to("views.open") if c.params.get("trigger_id") == trigger]
 
@@ -220,6 +225,8 @@ async def test_picking_a_service_number_loads_its_categories(harness: Harness) -
     assert category["initial_option"]["value"] == "VAS"
     assert blocks["new_description"]["element"]["initial_value"] == "no dial tone"
     assert blocks["new_service"]["element"]["initial_option"]["value"] == "8135550142"
+    # Not in the submitted state: the contact still comes from the profile.
+    assert blocks["new_contact_name"]["element"]["initial_value"] == "Dana Ops"
 
 
 async def test_a_double_submission_creates_one_signed_ticket_and_posts_its_card(
@@ -242,9 +249,7 @@ async def test_a_double_submission_creates_one_signed_ticket_and_posts_its_card(
     assert body["services"] == [{"serviceNumber": "VC07700012345"}]
     site = next(c for c in body["contacts"] if c["type"] == "site")
     assert site == {"type": "site", "email": "dana@example.com", "name": "Dana Ops"}
-    assert body["notes"] == [
-        {"noteType": "MTK", "noteValue": f"Edge offline since 09:05\n{AUDIT}"}
-    ]
+    assert body["notes"] == [{"noteType": "MTK", "noteValue": f"Edge offline since 09:05\n{AUDIT}"}]
     ticket_id = int(re.search(r"opened ticket \*(\d+)\*", dumps(card.params)).group(1))  # type: ignore[union-attr]
     store = bot_of(harness).store
     assert await store.is_watching("C0OPS", ticket_id)
@@ -318,7 +323,9 @@ async def test_quick_new_previews_and_create_writes_once_however_often_clicked(
     (_, k1), (_, k2) = await asyncio.gather(click(harness, create), click(harness, create))
     await wait_for(lambda: posts_to(harness, "C0OPS"))
     replaced = await wait_for(
-        lambda: [r for r in harness.replies(k1) + harness.replies(k2) if r.body.get("replace_original")]
+        lambda: [
+            r for r in harness.replies(k1) + harness.replies(k2) if r.body.get("replace_original")
+        ]
     )
     assert "Created ticket" in dumps(replaced[0].body)
     creates = harness.sandbox.bruin.payloads("ticket.create")
@@ -326,7 +333,7 @@ async def test_quick_new_previews_and_create_writes_once_however_often_clicked(
     assert creates[0]["notes"][0]["noteValue"] == f"router keeps rebooting\n{AUDIT}"
     assert creates[0]["contacts"][0]["email"] == "dana@example.com"
     _, k3 = await click(harness, buttons(preview)["ticket_preview_cancel"])
-    await asyncio.sleep(0.2)  # the click is acked; nothing may follow it
+    await settled(harness)  # the click's listener has finished: nothing followed it
     assert harness.replies(k3) == []
     assert len(harness.sandbox.bruin.payloads("ticket.create")) == 1
 
@@ -340,7 +347,7 @@ async def test_cancel_deletes_the_preview_and_create_after_it_does_nothing(
     deleted = await harness.reply(k1)
     assert deleted == {"delete_original": True}
     _, k2 = await click(harness, buttons(preview)["ticket_preview_create"])
-    await asyncio.sleep(0.2)
+    await settled(harness)
     assert harness.replies(k2) == []
     assert not harness.sandbox.bruin.called("ticket.create")
 
@@ -386,6 +393,18 @@ async def test_outage_when_bruin_cannot_open_one_points_to_ticket_new(harness: H
     assert reply["response_type"] == "ephemeral"
 
 
+async def test_too_long_for_a_button_is_refused_before_anything_is_written(
+    harness: Harness,
+) -> None:
+    long = " ".join(["word"] * 400)  # 1999 characters
+    for text in (f"outage {OUTAGE_FREE} {long}", f"new {OUTAGE_FREE} {long}"):
+        _, key = await slash(harness, text)
+        reply = await harness.reply(key)
+        assert "characters; at most 1500 here" in reply["text"]
+    assert not harness.sandbox.bruin.called("ticket.repair")
+    assert not harness.sandbox.bruin.called("ticket.topics")
+
+
 # -- resolve / reopen / close and the card's buttons -------------------------------------------
 
 
@@ -397,7 +416,9 @@ async def test_resolve_reopen_and_close_are_signed_writes(harness: Harness) -> N
     assert harness.sandbox.bruin.payloads("note.add")[0]["note"] == (
         f"carrier fixed the fibre\n{AUDIT}"
     )
-    assert "resolved 2 service lines of ticket *4503*" in dumps(posts_to(harness, "C0OPS")[0].params)
+    assert "resolved 2 service lines of ticket *4503*" in dumps(
+        posts_to(harness, "C0OPS")[0].params
+    )
     _, key = await slash(harness, "resolve 4503")
     assert "no open service lines" in (await harness.reply(key))["text"]
     await slash(harness, "reopen 4503")
@@ -430,7 +451,11 @@ async def test_resolve_on_an_ephemeral_card_confirms_writes_once_and_updates_it(
         click(harness, found["ticket_card_resolve"]), click(harness, found["ticket_card_resolve"])
     )
     updated = await wait_for(
-        lambda: [r.body for r in harness.replies(k1) + harness.replies(k2) if r.body.get("replace_original")]
+        lambda: [
+            r.body
+            for r in harness.replies(k1) + harness.replies(k2)
+            if r.body.get("replace_original")
+        ]
     )
     assert len(harness.sandbox.bruin.payloads("detail.status")) == 1
     assert "Ticket 4504 · Resolved" in dumps(updated[0])
@@ -468,11 +493,11 @@ async def test_add_note_button_opens_a_modal_whose_note_is_signed(harness: Harne
     empty = await submit(harness, view, {"note_text": {"note_text": plain_text_input_value("")}})
     assert json.loads(empty.text)["errors"] == {"note_text": "Write the note."}
     note = {"note_text": {"note_text": plain_text_input_value("called the carrier")}}
-    first, second = await asyncio.gather(
-        submit(harness, view, note), submit(harness, view, note)
-    )
+    first, second = await asyncio.gather(submit(harness, view, note), submit(harness, view, note))
     assert first.text == second.text == ""
-    replaced = await wait_for(lambda: [r for r in harness.replies(k1) if r.body.get("replace_original")])
+    replaced = await wait_for(
+        lambda: [r for r in harness.replies(k1) if r.body.get("replace_original")]
+    )
     assert "called the carrier" in dumps(replaced[0].body)
     assert harness.sandbox.bruin.payloads("note.add") == [{"note": f"called the carrier\n{AUDIT}"}]
     await wait_for(lambda: posts_to(harness, "C0OPS"))

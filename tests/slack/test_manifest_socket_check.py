@@ -38,6 +38,22 @@ def test_manifest_lists_exactly_what_the_app_registers() -> None:
     assert 175 <= len(manifest["display_information"]["long_description"]) <= 4000
 
 
+def test_manifest_shortcuts_and_home_tab_fit_slack_rules() -> None:
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    shortcuts = {s["callback_id"]: s for s in manifest["features"]["shortcuts"]}
+    assert {k: s["type"] for k, s in shortcuts.items()} == {
+        "create_ticket_from_message": "message",
+        "add_message_as_note": "message",
+        "new_ticket": "global",
+    }
+    for entry in shortcuts.values():
+        assert 1 <= len(entry["name"]) <= 24
+        assert 1 <= len(entry["description"]) <= 150
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert "users:read.email" in manifest["oauth_config"]["scopes"]["bot"]
+
+
 def test_socket_manifest_has_no_urls() -> None:
     manifest = build_manifest(socket=True)
     assert manifest["settings"]["socket_mode_enabled"] is True

@@ -134,3 +134,16 @@ async def test_channel_customer_binding(harness: Harness) -> None:
     assert await harness.bot.server.bot.store.channel_customer("C0OPS") == 40777
     _, key = await harness.command("/ticket", "config")
     assert "customer 40777" in (await harness.reply(key))["text"]
+
+
+async def test_a_bound_channel_reads_its_own_customer(harness: Harness) -> None:
+    await harness.command("/ticket", "config customer=40777")
+    await wait_for(lambda: [p for p in channel_posts(harness) if "customer 40777" in dumps(p)])
+    _, key = await harness.command("/ticket", "list limit=25")
+    listing = dumps(await harness.reply(key))
+    assert "4506" in listing  # 40777's ticket
+    assert "4503" not in listing  # 40123's
+    _, key = await harness.command("/site", "list")
+    sites = dumps(await harness.reply(key))
+    assert "905" in sites
+    assert "812" not in sites
