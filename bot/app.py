@@ -158,6 +158,20 @@ class SlackBot:
         self.metrics.commands.labels(command, "ok" if message.ok else "error").inc()
         return message
 
+    async def reach(self, user: str, channel: str, message: Message) -> bool:
+        """Show ``message`` to ``user`` without a response_url: ephemeral in the channel,
+        else in their DM with the bot. False when Slack refused both."""
+        try:
+            await self.client.chat_postEphemeral(channel=channel, user=user, **message.to_dict())
+            return True
+        except SlackApiError as exc:
+            self.metrics.slack_errors.labels("chat.postEphemeral", exc.response.get("error")).inc()
+        try:
+            return await self.post(user, message) is not None
+        except SlackApiError as exc:
+            log.warning("cannot_reach_user", user=user, error=exc.response.get("error"))
+            return False
+
     async def post(
         self, channel: str, message: Message, *, thread_ts: str | None = None
     ) -> dict[str, Any] | None:
@@ -195,7 +209,13 @@ async def _with_working(work: Awaitable[Message], respond: AsyncRespond) -> tupl
 
 
 async def _deliver(
-    bot: SlackBot, message: Message, *, respond: AsyncRespond, channel: str, working: bool
+    bot: SlackBot,
+    message: Message,
+    *,
+    respond: AsyncRespond,
+    channel: str,
+    user: str,
+    working: bool,
 ) -> None:
     payload = message.to_dict()
     if message.public and await bot.post(channel, message) is not None:
@@ -203,7 +223,12 @@ async def _deliver(
             await respond(delete_original=True)
         return
     response_type = "in_channel" if message.public else "ephemeral"
-    await respond(**payload, response_type=response_type, replace_original=working)
+    answer = await respond(**payload, response_type=response_type, replace_original=working)
+    if getattr(answer, "status_code", 200) != 200:
+        # The response_url is used up or expired (5 uses, 30 minutes): reach the person
+        # another way rather than drop the answer.
+        log.warning("response_url_refused", status=getattr(answer, "status_code", None))
+        await bot.reach(user, channel, message)
 
 
 async def on_command(
@@ -227,7 +252,14 @@ async def on_command(
     message, working = await _with_working(
         bot.run(command["command"], command.get("text", ""), caller), respond
     )
-    await _deliver(bot, message, respond=respond, channel=caller.channel_id, working=working)
+    await _deliver(
+        bot,
+        message,
+        respond=respond,
+        channel=caller.channel_id,
+        user=caller.user_id,
+        working=working,
+    )
 
 
 def split_words(text: str) -> tuple[str, str] | None:

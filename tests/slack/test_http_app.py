@@ -255,3 +255,15 @@ async def test_log_lines_carry_the_request_context(harness: Harness) -> None:
     assert event["channel"] == "C0OPS"
     assert event["command"] == "/ticket"
     assert event["trace_id"]
+
+
+async def test_an_expired_response_url_falls_back_to_an_ephemeral_message(
+    harness: Harness,
+) -> None:
+    harness.sandbox.bruin.faults.set("ticket.details", Fault(latency=0.3, times=1))
+    _, key = await harness.command("/ticket", "show 4503")
+    harness.slack.expire_response_url(key)
+    ephemeral = await wait_for(lambda: harness.slack.calls_to("chat.postEphemeral"))
+    assert ephemeral[0].params["user"] == "U0CALLER"
+    assert ephemeral[0].params["channel"] == "C0OPS"
+    assert "Ticket 4503" in dumps(ephemeral[0].params)
