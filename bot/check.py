@@ -83,6 +83,26 @@ async def run_check(settings: Settings, *, out: TextIO = sys.stdout) -> int:
                 )
         ok(f"Bruin: access token obtained from {settings.bruin_identity_url}")
 
+    if not settings.bric_configured:
+        ok("Bric: not configured (/bric will say so)")
+    else:
+        async with open_services(settings) as services:
+            assert services.bric_client is not None
+            try:
+                await services.bric_client.check()
+            except AuthError:
+                return fail(
+                    "Bric: the credentials were refused",
+                    "Check BRIC_EMAIL and BRIC_TOKEN_SECRET (or BRIC_PASSWORD and BRIC_COMPANY), "
+                    "and BRIC_TOKEN_AUTH (email or secret).",
+                )
+            except BackendError as exc:
+                return fail(
+                    f"Bric: {exc.user_message()}",
+                    f"Check that BRIC_API_URL ({settings.bric_api_url}) is reachable from here.",
+                )
+        ok(f"Bric: authenticated at {settings.bric_api_url}")
+
     async with aiohttp.ClientSession() as session:
         client = make_web_client(settings, session=session)
         try:

@@ -129,6 +129,8 @@ class BotServer:
         }
         if self.bot.services.bruin_client is not None:
             checks["bruin"] = self.bot.services.bruin_client.check_token()
+        if self.bot.services.bric_client is not None:
+            checks["bric"] = self.bot.services.bric_client.check()
         results = await asyncio.gather(*checks.values(), return_exceptions=True)
         self.problems = {
             name: _describe(result)

@@ -127,3 +127,26 @@ async def test_check_reports_ok_then_the_fix_for_a_bad_token(
     assert await run_check(wrong, out=out) == 1
     assert "refused the client credentials" in out.getvalue()
     assert "nope-nope" not in out.getvalue()
+
+
+async def test_check_and_readiness_cover_bric_when_configured(
+    slack: FakeSlack, sandbox: RunningSandbox
+) -> None:
+    from bot.sandbox.bric_seed import BRIC_COMPANY, BRIC_EMAIL, BRIC_PASSWORD
+
+    bric = {
+        "bric_email": BRIC_EMAIL,
+        "bric_password": SecretStr(BRIC_PASSWORD),
+        "bric_company": BRIC_COMPANY,
+        "bric_api_url": sandbox.url + "/bric/v1",
+    }
+    out = io.StringIO()
+    assert await run_check(bot_settings(sandbox.url, slack, **bric), out=out) == 0
+    assert "Bric: authenticated" in out.getvalue()
+    wrong = bot_settings(sandbox.url, slack, **(bric | {"bric_password": SecretStr("nope-1")}))
+    out = io.StringIO()
+    assert await run_check(wrong, out=out) == 1
+    assert "Bric: the credentials were refused" in out.getvalue()
+    async with running_bot(wrong, host="127.0.0.1", port=0) as bot:
+        assert not bot.server.ready
+        assert "bric" in bot.server.problems

@@ -188,6 +188,10 @@ class BricClient:
         """``POST /tokens``: a new token for the operator (never revoked by this client)."""
         return await self.auth.create_token()
 
+    async def check(self) -> None:
+        """Authenticate once (creating the bot's token now, at start-up, when it needs one)."""
+        await self.list_tokens()
+
     async def list_tokens(self) -> list[Token]:
         """``GET /tokens``: the service account's tokens."""
         data = await self._get("/tokens", "listing Bric tokens")
