@@ -67,6 +67,7 @@ from .bric_seed import (
     seed_state,
 )
 from .bruin import CallRecord
+from .control import FaultControl
 from .faults import BRIC_ROUTES, Fault, FaultBoard
 
 __all__ = [
@@ -148,7 +149,7 @@ class _Ctx:
 _Handler = Callable[[_Ctx], web.Response]
 
 
-class BricSandbox:
+class BricSandbox(FaultControl):
     """In-memory Bric: state, tokens, fault switches and a call log; mount with add_routes."""
 
     def __init__(self, *, state_file: pathlib.Path | None = None) -> None:
@@ -242,10 +243,7 @@ class BricSandbox:
         r.add_post(f"{p}/time_blocks", ep("time_blocks.create", self._h_block_create))
 
         c = control_prefix.rstrip("/")
-        r.add_post(f"{c}/faults", self._c_set_fault)
-        r.add_get(f"{c}/faults", self._c_get_faults)
-        r.add_delete(f"{c}/faults", self._c_clear_faults)
-        r.add_get(f"{c}/calls", self._c_calls)
+        self.add_fault_routes(app, c)
         r.add_post(f"{c}/tokens/expire", self._c_expire)
         r.add_post(f"{c}/reset", self._c_reset)
         app.on_shutdown.append(self._on_shutdown)
@@ -730,37 +728,6 @@ class BricSandbox:
         return _json({"time_blocks": self._block(ctx, record)}, status=201)
 
     # ---------------------------------------------------------------- control endpoints
-
-    async def _c_set_fault(self, request: web.Request) -> web.Response:
-        try:
-            data = await request.json()
-            if not isinstance(data, dict):
-                raise ValueError("body must be a JSON object")
-            data = dict(data)
-            route = data.pop("route", None)
-            if not isinstance(route, str):
-                raise ValueError("route is required")
-            fault = Fault.from_dict(data)
-            self.faults.set(route, fault)
-        except (ValueError, TypeError) as exc:
-            return _json({"error": str(exc)}, status=400)
-        return _json({"route": route, "fault": fault.to_dict()})
-
-    async def _c_get_faults(self, request: web.Request) -> web.Response:
-        return _json({route: f.to_dict() for route, f in self.faults.active().items()})
-
-    async def _c_clear_faults(self, request: web.Request) -> web.Response:
-        route = request.query.get("route")
-        self.faults.clear(route)
-        return _json({"cleared": route or "*"})
-
-    async def _c_calls(self, request: web.Request) -> web.Response:
-        return _json(
-            [
-                {"route": c.route, "method": c.method, "path": c.path, "status": c.status}
-                for c in self.calls
-            ]
-        )
 
     async def _c_expire(self, request: web.Request) -> web.Response:
         count = len(self.state.tokens)

@@ -75,6 +75,7 @@ from .bruin_seed import (
     seed_state,
     us_date,
 )
+from .control import FaultControl
 from .faults import BRUIN_ROUTES, Fault, FaultBoard
 
 __all__ = [
@@ -288,7 +289,7 @@ _Handler = Callable[[_Ctx], web.Response]
 # --------------------------------------------------------------------------- the sandbox
 
 
-class BruinSandbox:
+class BruinSandbox(FaultControl):
     """In-memory Bruin: state, tokens, fault switches and a call log; mount with add_routes."""
 
     def __init__(self, *, token_ttl: float = 3600, state_file: pathlib.Path | None = None) -> None:
@@ -404,10 +405,7 @@ class BruinSandbox:
         app.router.add_get("/api/Site", ep("site", self._h_site))
 
         prefix = control_prefix.rstrip("/")
-        app.router.add_post(f"{prefix}/faults", self._c_set_fault)
-        app.router.add_get(f"{prefix}/faults", self._c_get_faults)
-        app.router.add_delete(f"{prefix}/faults", self._c_clear_faults)
-        app.router.add_get(f"{prefix}/calls", self._c_calls)
+        self.add_fault_routes(app, prefix)
         app.router.add_post(f"{prefix}/tokens/expire", self._c_expire)
         app.router.add_post(f"{prefix}/reset", self._c_reset)
         app.router.add_post(f"{prefix}/flags", self._c_flags)
@@ -1309,37 +1307,6 @@ class BruinSandbox:
         return _json({"documents": docs})
 
     # ---------------------------------------------------------------- control endpoints
-
-    async def _c_set_fault(self, request: web.Request) -> web.Response:
-        try:
-            data = await request.json()
-            if not isinstance(data, dict):
-                raise ValueError("body must be a JSON object")
-            data = dict(data)
-            route = data.pop("route", None)
-            if not isinstance(route, str):
-                raise ValueError("route is required")
-            fault = Fault.from_dict(data)
-            self.faults.set(route, fault)
-        except (ValueError, TypeError) as exc:
-            return _json({"error": str(exc)}, status=400)
-        return _json({"route": route, "fault": fault.to_dict()})
-
-    async def _c_get_faults(self, request: web.Request) -> web.Response:
-        return _json({route: f.to_dict() for route, f in self.faults.active().items()})
-
-    async def _c_clear_faults(self, request: web.Request) -> web.Response:
-        route = request.query.get("route")
-        self.faults.clear(route)
-        return _json({"cleared": route or "*"})
-
-    async def _c_calls(self, request: web.Request) -> web.Response:
-        return _json(
-            [
-                {"route": c.route, "method": c.method, "path": c.path, "status": c.status}
-                for c in self.calls
-            ]
-        )
 
     async def _c_expire(self, request: web.Request) -> web.Response:
         count = len(self._tokens)

@@ -9,44 +9,30 @@ into a message verbatim beyond a short, cut excerpt.
 
 from __future__ import annotations
 
-import email.utils
-import json
-import time
 from typing import Any
 
 from bot.clients.core import RequestInfo
-from bot.clients.errors import (
-    ApiError,
-    AuthError,
-    BadResponse,
-    Conflict,
-    Forbidden,
-    NotFound,
-    RateLimited,
-    UpstreamUnavailable,
-    ValidationFailed,
+from bot.clients.decoding import (
+    INVALID,
+    bad_json,
+    error_for_status,
+    json_or_invalid,
+    parse_retry_after,
 )
+from bot.clients.errors import ApiError
 from bot.clients.transport import RawResponse
 
 __all__ = ["decode", "parse_retry_after", "unwrap"]
 
 _MAX_MESSAGE = 300
-_INVALID: Any = object()
 
 
 def decode(resp: RawResponse, info: RequestInfo) -> Any:
     """Return the decoded JSON of a successful answer (None when empty) or raise."""
     if 200 <= resp.status < 300:
-        payload = _json(resp.body)
-        if payload is _INVALID:
-            raise BadResponse(
-                "the answer is not valid JSON",
-                backend=info.backend,
-                method=info.method,
-                path=info.path,
-                status=resp.status,
-                operation=info.operation,
-            )
+        payload = json_or_invalid(resp.body)
+        if payload is INVALID:
+            raise bad_json(resp.status, info)
         return payload
     raise _api_error(resp, info)
 
@@ -56,31 +42,6 @@ def unwrap(payload: Any, key: str) -> Any:
     if isinstance(payload, dict):
         return payload.get(key)
     return None
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(when.timestamp() - time.time(), 0.0)
-
-
-def _json(body: bytes) -> Any:
-    if not body.strip():
-        return None
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return _INVALID
 
 
 def _cut(text: str) -> str:
@@ -112,38 +73,21 @@ def _message(payload: Any, body: bytes, content_type: str) -> str | None:
             if isinstance(value, str) and value.strip():
                 return _cut(value)
         return None
-    if payload is _INVALID and "html" not in content_type:
+    if payload is INVALID and "html" not in content_type:
         text = body.decode("utf-8", "replace").strip()
         return _cut(text) if text else None
     return None
 
 
 def _api_error(resp: RawResponse, info: RequestInfo) -> ApiError:
-    status = resp.status
-    payload = _json(resp.body)
+    payload = json_or_invalid(resp.body)
     content_type = resp.headers.get("content-type", "").lower()
-    message = _message(payload, resp.body, content_type)
-    fields = _fields(payload.get("errors")) if isinstance(payload, dict) else {}
-    kw: dict[str, Any] = {
-        "backend": info.backend,
-        "method": info.method,
-        "path": info.path,
-        "status": status,
-        "operation": info.operation,
-    }
-    retry_after = parse_retry_after(resp.headers.get("retry-after"))
-    if status == 401:
-        return AuthError(message or "access denied", **kw)
-    if status == 403:
-        return Forbidden(message or "forbidden", **kw)
-    if status == 404:
-        return NotFound(message or "not found", **kw)
-    if status == 409:
-        return Conflict(message or "conflict", **kw)
-    if status == 429:
-        return RateLimited(message or "too many requests", retry_after=retry_after, **kw)
-    if status >= 500:
-        return UpstreamUnavailable(f"HTTP {status}", retry_after=retry_after, **kw)
-    if status in (400, 422):
-        return ValidationFailed(message or f"HTTP {status}", fields=fields, **kw)
-    return ApiError(message or f"HTTP {status}", fields=fields, **kw)
+    # A Rails 5xx body is an error page or an internal message: never shown to a person.
+    message = None if resp.status >= 500 else _message(payload, resp.body, content_type)
+    return error_for_status(
+        resp.status,
+        message,
+        info,
+        fields=_fields(payload.get("errors")) if isinstance(payload, dict) else {},
+        retry_after=parse_retry_after(resp.headers.get("retry-after")),
+    )
