@@ -13,10 +13,10 @@ from typing import TextIO
 
 import aiohttp
 
-from bot.clients.bric import BricClient, BricConfig
+from bot.clients.bric import BricClient
 from bot.clients.errors import AuthError, BackendError, NotFound
 from bot.config import Settings
-from bot.services import register_secret, register_secrets
+from bot.services import bric_config_of, register_secret, register_secrets
 
 __all__ = ["run_bric_token"]
 
@@ -57,14 +57,7 @@ async def run_bric_token(
     if not settings.bric_email and settings.bric_token_auth != "secret":  # noqa: S105 - a mode
         return fail("set BRIC_EMAIL (or BRIC_TOKEN_AUTH=secret) first.")
     register_secrets(settings)
-    config = BricConfig(
-        api_url=settings.bric_api_url,
-        email=settings.bric_email,
-        token_secret=settings.bric_token_secret,
-        password=settings.bric_password,
-        company=settings.bric_company,
-        token_auth=settings.bric_token_auth,
-    )
+    config = bric_config_of(settings)
     async with aiohttp.ClientSession() as session:
         bric = BricClient.create(session, config, on_secret=register_secret)
         try:

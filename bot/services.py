@@ -46,6 +46,11 @@ def bric_config(settings: Settings) -> BricConfig | None:
         return None
     if settings.bric_token_secret is None and not settings.bric_company:
         return None  # a password alone cannot create a token; /bric says what is missing
+    return bric_config_of(settings)
+
+
+def bric_config_of(settings: Settings) -> BricConfig:
+    """The Bric settings as a client config, whether or not they are complete."""
     return BricConfig(
         api_url=settings.bric_api_url,
         email=settings.bric_email,
@@ -78,6 +83,14 @@ def register_secrets(settings: Settings) -> None:
     )
 
 
+async def _session(stack: contextlib.AsyncExitStack, limit: int) -> aiohttp.ClientSession:
+    """One session per backend per process, closed when the stack unwinds."""
+    connector = aiohttp.TCPConnector(limit=limit, ttl_dns_cache=300)
+    return await stack.enter_async_context(
+        aiohttp.ClientSession(connector=connector, raise_for_status=False)
+    )
+
+
 @contextlib.asynccontextmanager
 async def open_services(
     settings: Settings, *, metrics: Metrics | None = None
@@ -88,12 +101,8 @@ async def open_services(
         bruin = None
         config = bruin_config(settings)
         if config is not None:
-            connector = aiohttp.TCPConnector(limit=config.max_in_flight, ttl_dns_cache=300)
-            session = await stack.enter_async_context(
-                aiohttp.ClientSession(connector=connector, raise_for_status=False)
-            )
             bruin = BruinClient.create(
-                session,
+                await _session(stack, config.max_in_flight),
                 config,
                 observe=metrics.observe_backend if metrics else None,
                 on_token_fetch=(metrics.token_refreshes.labels("bruin").inc if metrics else None),
@@ -101,12 +110,8 @@ async def open_services(
         bric = None
         bric_cfg = bric_config(settings)
         if bric_cfg is not None:
-            connector = aiohttp.TCPConnector(limit=bric_cfg.max_in_flight, ttl_dns_cache=300)
-            session = await stack.enter_async_context(
-                aiohttp.ClientSession(connector=connector, raise_for_status=False)
-            )
             bric = BricClient.create(
-                session,
+                await _session(stack, bric_cfg.max_in_flight),
                 bric_cfg,
                 observe=metrics.observe_backend if metrics else None,
                 on_token_create=(metrics.token_refreshes.labels("bric").inc if metrics else None),
