@@ -374,6 +374,15 @@ async def on_error(
 # -- global middleware -------------------------------------------------------------------
 
 
+def _ephemeral_ack(text: str) -> BoltResponse:
+    """A slash command's ack that answers at once, only to the person who typed it."""
+    return BoltResponse(
+        status=200,
+        body=json.dumps({"response_type": "ephemeral", "text": text}),
+        headers={"content-type": "application/json"},
+    )
+
+
 def _make_gate(bot: SlackBot) -> Callable[..., Awaitable[BoltResponse | None]]:
     async def gate(
         body: dict[str, Any],
@@ -385,16 +394,7 @@ def _make_gate(bot: SlackBot) -> Callable[..., Awaitable[BoltResponse | None]]:
         context["bot"] = bot
         if bot.inflight.draining:  # shutting down: take nothing new
             if body.get("command"):
-                return BoltResponse(
-                    status=200,
-                    body=json.dumps(
-                        {
-                            "response_type": "ephemeral",
-                            "text": "The bot is restarting; try again in a few seconds.",
-                        }
-                    ),
-                    headers={"content-type": "application/json"},
-                )
+                return _ephemeral_ack("The bot is restarting; try again in a few seconds.")
             return BoltResponse(status=503, body="restarting")  # Slack redelivers events
         bot.inflight.mark_request()
         event_id = body.get("event_id")
@@ -410,16 +410,7 @@ def _make_gate(bot: SlackBot) -> Callable[..., Awaitable[BoltResponse | None]]:
         )
         if not bot.channel_allowed(channel):
             if body.get("command"):
-                return BoltResponse(
-                    status=200,
-                    body=json.dumps(
-                        {
-                            "response_type": "ephemeral",
-                            "text": "This bot is not enabled in this channel.",
-                        }
-                    ),
-                    headers={"content-type": "application/json"},
-                )
+                return _ephemeral_ack("This bot is not enabled in this channel.")
             return BoltResponse(status=200, body="")
         await next()
         return None

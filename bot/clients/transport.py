@@ -125,23 +125,17 @@ class AiohttpTransport:
                     resp.status, {k.lower(): v for k, v in resp.headers.items()}, body
                 )
         except TimeoutError:
+            where = {"backend": self.backend, "method": method, "path": path_only(path)}
             raise BackendTimeout(
-                f"no answer within {timeout:g} s",
-                timeout=timeout,
-                backend=self.backend,
-                method=method,
-                path=path_only(path),
-            ) from None
-        except aiohttp.ClientConnectionError as exc:
-            raise ConnectError(
-                f"connection failed: {type(exc).__name__}",
-                backend=self.backend,
-                method=method,
-                path=path_only(path),
+                f"no answer within {timeout:g} s", timeout=timeout, **where
             ) from None
         except aiohttp.ClientError as exc:
-            raise TransportError(
-                f"request failed: {type(exc).__name__}",
+            kind = (
+                ConnectError if isinstance(exc, aiohttp.ClientConnectionError) else TransportError
+            )
+            verb = "connection" if kind is ConnectError else "request"
+            raise kind(
+                f"{verb} failed: {type(exc).__name__}",
                 backend=self.backend,
                 method=method,
                 path=path_only(path),
