@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import time
 import uuid
 from collections.abc import Callable
@@ -28,6 +29,9 @@ __all__ = ["LEASE", "NotifierService"]
 log = structlog.get_logger(__name__)
 
 LEASE = "poller"
+KEEP = dt.timedelta(days=7)
+"""Event ids, idempotency keys and delivered outbox rows are kept this long."""
+CLEANUP_EVERY = 3600.0
 DELIVERY_TICK = 0.25
 
 
@@ -57,6 +61,7 @@ class NotifierService:
         self._wake = asyncio.Event()
         self._next_lease = 0.0
         self._next_poll = 0.0
+        self._next_cleanup = 0.0
 
     @property
     def store(self) -> Store:
@@ -112,6 +117,10 @@ class NotifierService:
             self._next_lease = now + interval
         if not self.is_leader:
             return
+        if now >= self._next_cleanup:
+            self._next_cleanup = now + CLEANUP_EVERY
+            cutoff = dt.datetime.now(dt.UTC) - KEEP
+            log.info("store_housekeeping", removed=await self.store.forget_before(cutoff))
         if now >= self._next_poll:
             self._next_poll = now + self.poll_seconds
             added = await self.intake.poll(default_customer=self.default_customer)

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import (
 from bot.store.models import (
     ChannelSettings,
     ClaimedKey,
+    OutboxEntry,
     SlackTicket,
     Subscription,
     TicketCard,
@@ -136,10 +137,16 @@ class Store:
                 delete(ClaimedKey).where(ClaimedKey.kind == kind, ClaimedKey.key == key[:255])
             )
 
-    async def forget_claims_before(self, cutoff: dt.datetime) -> int:
+    async def forget_before(self, cutoff: dt.datetime) -> int:
+        """Housekeeping: drop claims and finished outbox entries older than ``cutoff``."""
         async with self.session.begin() as session:
-            result = await session.execute(delete(ClaimedKey).where(ClaimedKey.claimed_at < cutoff))
-            return int(result.rowcount)  # type: ignore[attr-defined]
+            claims = await session.execute(delete(ClaimedKey).where(ClaimedKey.claimed_at < cutoff))
+            done = await session.execute(
+                delete(OutboxEntry).where(
+                    OutboxEntry.state.in_(("sent", "failed")), OutboxEntry.created_at < cutoff
+                )
+            )
+            return int(claims.rowcount) + int(done.rowcount)  # type: ignore[attr-defined]
 
     # -- channel settings -----------------------------------------------------------------
 

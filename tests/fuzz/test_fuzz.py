@@ -64,7 +64,7 @@ words = st.one_of(
 )
 command_text = st.lists(words, max_size=8).map(" ".join)
 fuzz = settings(
-    max_examples=examples(1500),
+    max_examples=examples(2500),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -135,7 +135,7 @@ json_values = st.recursive(
 
 
 @settings(
-    max_examples=examples(1000),
+    max_examples=examples(1500),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -79,3 +79,41 @@ async def test_slack_tickets_and_notify_preferences(store: Store) -> None:
     assert not await store.notify_enabled("U1")
     await store.set_notify("U1", True)
     assert await store.notify_enabled("U1")
+
+
+async def test_housekeeping_forgets_old_claims_and_delivered_entries_only(store: Store) -> None:
+    import datetime as dt
+
+    from sqlalchemy import func, select, update
+
+    from bot.store.models import ClaimedKey, OutboxEntry
+
+    assert await store.claim("slack_event", "old")
+    assert await store.claim("slack_event", "new")
+    async with store.session.begin() as session:
+        for key, state in (("a", "sent"), ("b", "pending"), ("c", "failed")):
+            session.add(
+                OutboxEntry(
+                    dedupe_key=key,
+                    channel_id="C1",
+                    ticket_id=1,
+                    kind="note",
+                    payload={},
+                    state=state,
+                    attempts=0,
+                )
+            )
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
+    async with store.session.begin() as session:
+        await session.execute(
+            update(ClaimedKey).where(ClaimedKey.key == "old").values(claimed_at=long_ago)
+        )
+        await session.execute(update(OutboxEntry).values(created_at=long_ago))
+    removed = await store.forget_before(dt.datetime.now(dt.UTC) - dt.timedelta(days=7))
+    assert removed == 3  # the old claim, the sent and the failed entries
+    assert await store.claim("slack_event", "old")  # forgotten
+    assert not await store.claim("slack_event", "new")
+    async with store.session() as session:
+        states = list(await session.scalars(select(OutboxEntry.state)))
+        assert states == ["pending"]  # never drop undelivered work
+        assert await session.scalar(select(func.count()).select_from(ClaimedKey)) == 2
