@@ -177,8 +177,11 @@ def malformed(body: dict[str, Any]) -> str | None:
     ):
         return "authorizations is not a list of objects"
     for key in _OBJECT_KEYS:
-        if key in body and body[key] is not None and not isinstance(body[key], dict):
-            return f"{key} is not an object"
+        if key not in body or isinstance(body[key], dict):
+            continue
+        if body[key] is None and key == "enterprise":  # null outside Enterprise Grid
+            continue
+        return f"{key} is not an object"
     if body.get("type") == "block_actions":
         actions = body.get("actions")
         if not isinstance(actions, list) or not actions:
