@@ -273,9 +273,18 @@ class Intake:
                     select(Subscription).where(Subscription.customer_id == customer_id)
                 )
                 created = ticket.created_at or dt.datetime.now(dt.UTC)
+                # A channel that already shows the ticket (opened there from Slack) gets no
+                # second card.
+                shown = set(
+                    await session.scalars(
+                        select(TicketCard.channel_id).where(TicketCard.ticket_id == tid)
+                    )
+                )
                 for sub in subs:
                     recent = created >= _aware(sub.created_at) - NEW_TICKET_GRACE
-                    if recent and matches(sub, ticket, sites):
+                    fresh = sub.channel_id not in shown
+                    if recent and fresh and matches(sub, ticket, sites):
+                        shown.add(sub.channel_id)  # two matching subscriptions: one card
                         entry(sub.channel_id, "new_ticket", change)
                 continue
             if followers is None:

@@ -230,3 +230,26 @@ async def test_poll_notices_changes_on_followed_tickets_only_when_they_changed(
     assert sandbox.bruin.call_count("ticket.details") == details_reads  # nothing changed
     await bruin.add_note(4503, "seen by the poll")
     assert await p.intake.poll(default_customer=CUSTOMER) == 1
+
+
+async def test_one_card_per_channel_for_a_new_ticket(
+    make_parts: Factory, bruin: BruinClient, slack: FakeSlack
+) -> None:
+    p = await make_parts()
+    for status in ("open", None):  # two subscriptions in one channel both match
+        await p.store.add_subscription(
+            channel_id="C0NOC",
+            customer_id=CUSTOMER,
+            status=status,
+            category=None,
+            site=None,
+            by="U1",
+        )
+    await p.store.add_subscription(
+        channel_id="C0OPS", customer_id=CUSTOMER, status=None, category=None, site=None, by="U1"
+    )
+    tid = await new_ticket(bruin)
+    await p.store.remember_card("C0OPS", tid, "1700000000.000001")  # opened there from Slack
+    assert await p.intake.ingest(tid, customer_id=CUSTOMER, is_new=True) == 1  # C0NOC only
+    [entry] = await outbox(p)
+    assert entry.channel_id == "C0NOC"
