@@ -37,6 +37,7 @@ from bot.metrics import Metrics
 from bot.render.blocks import ACTION_LIST_MORE, ACTION_OPEN_LINK, ACTION_SHOW_TICKET, Message
 from bot.render.blocks import error_message as error_reply
 from bot.slack_directory import SlackDirectory
+from bot.slack_respond import SharedRespond
 from bot.store import Store
 from handlers import families
 from handlers.ticket_actions import ACTIONS, F_SERVICE, button_command, is_form_command
@@ -50,8 +51,10 @@ __all__ = [
 
 log = structlog.get_logger(__name__)
 
-WORKING_AFTER = 1.0
-"""Seconds before a slow command shows "Working on it…"."""
+MAX_INFLIGHT_TASKS = 2000
+"""Beyond this much work in flight, new requests are turned away at once ("busy")."""
+WORKING_AFTER = 2.0
+"""Seconds before a slow command shows "Working on it…" (Bruin often takes 1–2 s)."""
 NOT_IN_CHANNEL = {"not_in_channel", "channel_not_found", "is_archived"}
 _MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>[\s:,]*")
 
@@ -396,7 +399,17 @@ def _make_gate(bot: SlackBot) -> Callable[..., Awaitable[BoltResponse | None]]:
             if body.get("command"):
                 return _ephemeral_ack("The bot is restarting; try again in a few seconds.")
             return BoltResponse(status=503, body="restarting")  # Slack redelivers events
+        if len(bot.inflight) >= MAX_INFLIGHT_TASKS:  # admission control: bounded work
+            log.warning("overloaded", inflight=len(bot.inflight))
+            if body.get("command"):
+                return _ephemeral_ack("The bot is busy; try again in a moment.")
+            if body.get("type") == "event_callback":
+                return BoltResponse(status=503, body="busy")  # Slack redelivers events
         bot.inflight.mark_request()
+        if context.response_url:
+            context["respond"] = SharedRespond(
+                response_url=context.response_url, session=bot.client.session
+            )
         event_id = body.get("event_id")
         is_event = body.get("type") == "event_callback" and event_id
         if is_event and not await bot.store.claim("slack_event", str(event_id)):

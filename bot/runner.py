@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -146,6 +147,9 @@ async def run(settings: Settings) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with running_bot(settings):
+        # Start-up objects live for the whole process: keep the collector off them.
+        gc.collect()
+        gc.freeze()
         await stop.wait()
         log.info("shutting_down")
     return 0

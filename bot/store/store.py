@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -68,10 +69,34 @@ def _upgrade(connection: Connection) -> None:
     command.upgrade(config, "head")
 
 
+class _TTLCache:
+    """A small in-process cache with expiry (bounded: cleared when it grows too big)."""
+
+    def __init__(self, ttl: float, size: int = 10_000) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._items: dict[tuple[Any, ...], tuple[float, Any]] = {}
+
+    def get(self, key: tuple[Any, ...]) -> tuple[bool, Any]:
+        item = self._items.get(key)
+        if item is None or item[0] < time.monotonic():
+            return False, None
+        return True, item[1]
+
+    def put(self, key: tuple[Any, ...], value: Any) -> None:
+        if len(self._items) >= self.size:
+            self._items.clear()
+        self._items[key] = (time.monotonic() + self.ttl, value)
+
+
 class Store:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, cache_ttl: float = 30.0) -> None:
         self.engine = engine
         self.session = async_sessionmaker(engine, expire_on_commit=False)
+        # Hot-path reads (every command asks for its channel's customer; every card for the
+        # channel's watch) are cached in-process: this replica's own writes update the cache
+        # at once; another replica's are seen within ``cache_ttl`` seconds.
+        self._cache = _TTLCache(cache_ttl)
 
     def __repr__(self) -> str:
         return f"Store(dialect={self.engine.dialect.name!r})"
@@ -88,7 +113,8 @@ class Store:
                 raise ValueError("pass a database URL or a data dir")
             url = await asyncio.to_thread(_sqlite_url_in, data_dir)
         async_url = normalise_database_url(url)
-        kwargs: dict[str, Any] = {}
+        # A short pool wait: under overload a request fails fast instead of queueing 30 s.
+        kwargs: dict[str, Any] = {"pool_timeout": 5}
         if async_url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": 30}
         else:
@@ -155,10 +181,16 @@ class Store:
     # -- channel settings -----------------------------------------------------------------
 
     async def channel_customer(self, channel_id: str) -> int | None:
+        key = ("customer", channel_id)
+        hit, value = self._cache.get(key)
+        if hit:
+            return value  # type: ignore[no-any-return]
         async with self.session() as session:
-            return await session.scalar(
+            found = await session.scalar(
                 select(ChannelSettings.customer_id).where(ChannelSettings.channel_id == channel_id)
             )
+        self._cache.put(key, found)
+        return found
 
     async def set_channel_customer(self, channel_id: str, customer_id: int, *, by: str) -> None:
         stmt = self.insert(ChannelSettings).values(
@@ -174,6 +206,7 @@ class Store:
         )
         async with self.session.begin() as session:
             await session.execute(stmt)
+        self._cache.put(("customer", channel_id), customer_id)
 
     # -- subscriptions and watches --------------------------------------------------------
 
@@ -232,23 +265,30 @@ class Store:
         )
         async with self.session.begin() as session:
             result = await session.execute(stmt)
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+        self._cache.put(("watch", channel_id, ticket_id), True)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def remove_watch(self, channel_id: str, ticket_id: int) -> bool:
         async with self.session.begin() as session:
             result = await session.execute(
                 delete(Watch).where(Watch.channel_id == channel_id, Watch.ticket_id == ticket_id)
             )
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+        self._cache.put(("watch", channel_id, ticket_id), False)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def is_watching(self, channel_id: str, ticket_id: int) -> bool:
+        key = ("watch", channel_id, ticket_id)
+        hit, value = self._cache.get(key)
+        if hit:
+            return bool(value)
         async with self.session() as session:
             found = await session.scalar(
                 select(Watch.ticket_id).where(
                     Watch.channel_id == channel_id, Watch.ticket_id == ticket_id
                 )
             )
-            return found is not None
+        self._cache.put(key, found is not None)
+        return found is not None
 
     async def list_watches(
         self, *, channel_id: str | None = None, ticket_id: int | None = None

@@ -53,7 +53,7 @@ async def test_write_falls_back_to_response_url_where_the_bot_is_not_a_member(
 
 
 async def test_slow_backend_shows_working_then_replaces_it(harness: Harness) -> None:
-    harness.sandbox.bruin.faults.set("ticket.details", Fault(latency=1.6, times=1))
+    harness.sandbox.bruin.faults.set("ticket.details", Fault(latency=2.6, times=1))
     resp, key = await harness.command("/ticket", "show 4503")
     assert resp.status == 200
     # The HTTP answer (the ack) came back before the backend did.

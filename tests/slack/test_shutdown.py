@@ -4,6 +4,7 @@ away politely (events get 503 so Slack redelivers them)."""
 from __future__ import annotations
 
 import aiohttp
+import pytest
 
 from bot.runner import running_bot
 from bot.sandbox import Fault, RunningSandbox
@@ -40,5 +41,19 @@ async def test_while_draining_new_work_is_turned_away(harness: Harness) -> None:
     assert answer.status == 200
     assert "restarting" in answer.text
     event = await harness.event(app_mention_event(text="<@U0BOT> ticket show 1"), event_id="EvD1")
+    assert event.status == 503
+    assert not harness.sandbox.bruin.called("ticket.details")
+
+
+async def test_beyond_the_work_bound_new_requests_are_told_busy(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.app
+
+    monkeypatch.setattr(bot.app, "MAX_INFLIGHT_TASKS", 0)
+    answer, _ = await harness.command("/ticket", "show 4503")
+    assert answer.status == 200
+    assert "busy" in answer.text
+    event = await harness.event(app_mention_event(text="<@U0BOT> ticket show 1"), event_id="EvB1")
     assert event.status == 503
     assert not harness.sandbox.bruin.called("ticket.details")
