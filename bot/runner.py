@@ -8,11 +8,11 @@ import gc
 import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 import structlog
 from aiohttp import web
-from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import SlackBot, build_app, make_web_client
@@ -37,7 +37,7 @@ class RunningBot:
     server: BotServer
     runner: web.AppRunner
     port: int
-    socket: AsyncSocketModeHandler | None = None
+    socket: Any = None  # an AsyncSocketModeHandler in Socket Mode (imported only then)
 
 
 @contextlib.asynccontextmanager
@@ -84,6 +84,8 @@ async def running_bot(
             try:
                 warm = asyncio.create_task(server.warm_up())
                 if settings.socket_mode:
+                    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
                     assert settings.slack_app_token is not None
                     handle = AsyncSocketModeHandler(
                         app, settings.slack_app_token.get_secret_value(), web_client=client

@@ -117,3 +117,14 @@ async def test_housekeeping_forgets_old_claims_and_delivered_entries_only(store:
         states = list(await session.scalars(select(OutboxEntry.state)))
         assert states == ["pending"]  # never drop undelivered work
         assert await session.scalar(select(func.count()).select_from(ClaimedKey)) == 2
+
+
+def test_the_fast_path_knows_the_newest_migration() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from bot.store.store import SCHEMA_HEAD
+
+    config = Config()
+    config.set_main_option("script_location", "bot.store:migrations")
+    assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_HEAD
