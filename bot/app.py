@@ -13,7 +13,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 import structlog
@@ -32,6 +32,7 @@ from bot import slack_ui
 from bot.authz import WriterPolicy
 from bot.commands import Caller, Dispatcher, Services, Surface
 from bot.config import Settings
+from bot.detach import Detaching
 from bot.inflight import InFlight
 from bot.metrics import Metrics
 from bot.render.blocks import ACTION_LIST_MORE, ACTION_OPEN_LINK, ACTION_SHOW_TICKET, Message
@@ -470,16 +471,18 @@ def build_app(bot: SlackBot) -> AsyncApp:
         authorize=authorize,
         before_authorize=_make_gate(bot),
         request_verification_enabled=not settings.socket_mode,
-        process_before_response=False,
+        # Answer when the listener acks (see bot.detach), not on bolt's 10 ms ack poll.
+        process_before_response=True,
         raise_error_for_unhandled_request=False,
     )
+    listen = cast(AsyncApp, Detaching(app))
     for command in REGISTERED.commands:
-        app.command(command)(on_command)
-    app.event("app_mention")(on_mention)
-    app.event("message")(on_message)
-    app.action(ACTION_SHOW_TICKET)(on_show_button)
-    app.action(ACTION_LIST_MORE)(on_more_button)
-    app.action(ACTION_OPEN_LINK)(on_link_button)
-    slack_ui.register(app)
+        listen.command(command)(on_command)
+    listen.event("app_mention")(on_mention)
+    listen.event("message")(on_message)
+    listen.action(ACTION_SHOW_TICKET)(on_show_button)
+    listen.action(ACTION_LIST_MORE)(on_more_button)
+    listen.action(ACTION_OPEN_LINK)(on_link_button)
+    slack_ui.register(listen)
     app.error(on_error)
     return app

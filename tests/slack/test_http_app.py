@@ -267,3 +267,17 @@ async def test_an_expired_response_url_falls_back_to_an_ephemeral_message(
     assert ephemeral[0].params["user"] == "U0CALLER"
     assert ephemeral[0].params["channel"] == "C0OPS"
     assert "Ticket 4503" in dumps(ephemeral[0].params)
+
+
+async def test_an_unexpected_failure_after_the_ack_is_one_sentence_not_a_traceback(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def boom(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("internal detail that must not reach the user")
+
+    monkeypatch.setattr(harness.bot.server.bot, "run", boom)
+    answer, key = await harness.command("/ticket", "show 4503")
+    assert answer.status == 200  # acked before the failure
+    reply = await harness.reply(key)
+    assert reply["text"].startswith("Something went wrong on our side (reference ")
+    assert "internal detail" not in dumps(reply)
