@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,7 @@ class _TTLCache:
         self.ttl = ttl
         self.size = size
         self._items: dict[tuple[Any, ...], tuple[float, Any]] = {}
+        self._loading: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
 
     def get(self, key: tuple[Any, ...]) -> tuple[bool, Any]:
         item = self._items.get(key)
@@ -99,6 +100,25 @@ class _TTLCache:
         if len(self._items) >= self.size:
             self._items.clear()
         self._items[key] = (time.monotonic() + self.ttl, value)
+
+    async def get_or_load(self, key: tuple[Any, ...], load: Callable[[], Awaitable[Any]]) -> Any:
+        """The cached value, else ONE load however many callers miss at once (a burst of
+        commands after a restart must not queue hundreds of identical store reads)."""
+        hit, value = self.get(key)
+        if hit:
+            return value
+        pending = self._loading.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(load())
+            self._loading[key] = pending
+
+            def done(fut: asyncio.Future[Any]) -> None:
+                self._loading.pop(key, None)
+                if not fut.cancelled() and fut.exception() is None:
+                    self.put(key, fut.result())
+
+            pending.add_done_callback(done)
+        return await asyncio.shield(pending)
 
 
 class Store:
@@ -194,16 +214,15 @@ class Store:
     # -- channel settings -----------------------------------------------------------------
 
     async def channel_customer(self, channel_id: str) -> int | None:
-        key = ("customer", channel_id)
-        hit, value = self._cache.get(key)
-        if hit:
-            return value  # type: ignore[no-any-return]
-        async with self.session() as session:
-            found = await session.scalar(
-                select(ChannelSettings.customer_id).where(ChannelSettings.channel_id == channel_id)
-            )
-        self._cache.put(key, found)
-        return found
+        async def load() -> int | None:
+            async with self.session() as session:
+                return await session.scalar(
+                    select(ChannelSettings.customer_id).where(
+                        ChannelSettings.channel_id == channel_id
+                    )
+                )
+
+        return await self._cache.get_or_load(("customer", channel_id), load)  # type: ignore[no-any-return]
 
     async def set_channel_customer(self, channel_id: str, customer_id: int, *, by: str) -> None:
         stmt = self.insert(ChannelSettings).values(
@@ -290,18 +309,16 @@ class Store:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def is_watching(self, channel_id: str, ticket_id: int) -> bool:
-        key = ("watch", channel_id, ticket_id)
-        hit, value = self._cache.get(key)
-        if hit:
-            return bool(value)
-        async with self.session() as session:
-            found = await session.scalar(
-                select(Watch.ticket_id).where(
-                    Watch.channel_id == channel_id, Watch.ticket_id == ticket_id
+        async def load() -> bool:
+            async with self.session() as session:
+                found = await session.scalar(
+                    select(Watch.ticket_id).where(
+                        Watch.channel_id == channel_id, Watch.ticket_id == ticket_id
+                    )
                 )
-            )
-        self._cache.put(key, found is not None)
-        return found is not None
+            return found is not None
+
+        return bool(await self._cache.get_or_load(("watch", channel_id, ticket_id), load))
 
     async def list_watches(
         self, *, channel_id: str | None = None, ticket_id: int | None = None

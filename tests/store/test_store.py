@@ -128,3 +128,25 @@ def test_the_fast_path_knows_the_newest_migration() -> None:
     config = Config()
     config.set_main_option("script_location", "bot.store:migrations")
     assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_HEAD
+
+
+async def test_hot_reads_are_cached_and_a_cold_burst_reads_once(store: Store) -> None:
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(store.engine.sync_engine, "before_cursor_execute", count)
+    await store.set_channel_customer("C9", 40777, by="U1")
+    statements.clear()
+    results = await asyncio.gather(*(store.channel_customer("C8") for _ in range(50)))
+    assert results == [None] * 50
+    assert len([s for s in statements if "channel_settings" in s]) == 1
+    assert await store.channel_customer("C9") == 40777  # this replica's write: no read
+    watching = await asyncio.gather(*(store.is_watching("C8", 1) for _ in range(50)))
+    assert watching == [False] * 50
+    assert len([s for s in statements if "watches" in s]) == 1
+    await store.add_watch("C8", 1, customer_id=40123, by="U1")
+    assert await store.is_watching("C8", 1)  # the write updated the cache
