@@ -15,7 +15,6 @@ from bot.sandbox import (
     SANDBOX_CLIENT_SECRET,
     SANDBOX_CUSTOMER_ID,
     RunningSandbox,
-    start_sandbox,
 )
 from bot.services import open_services
 from handlers import families
@@ -32,15 +31,6 @@ def sandbox_settings(url: str, **overrides: Any) -> Settings:
         bruin_customer_id=SANDBOX_CUSTOMER_ID,
         **overrides,
     )
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[RunningSandbox]:
-    running = await start_sandbox(port=0)
-    try:
-        yield running
-    finally:
-        await running.stop()
 
 
 @pytest.fixture

@@ -1,3 +1,3 @@
-from tests.commands.conftest import dispatcher, sandbox, services
+from tests.commands.conftest import dispatcher, services
 
-__all__ = ["dispatcher", "sandbox", "services"]
+__all__ = ["dispatcher", "services"]

@@ -1,4 +1,4 @@
-from tests.commands.conftest import dispatcher, sandbox, services
+from tests.commands.conftest import dispatcher, services
 from tests.slack.conftest import harness, overrides, slack
 
-__all__ = ["dispatcher", "harness", "overrides", "sandbox", "services", "slack"]
+__all__ = ["dispatcher", "harness", "overrides", "services", "slack"]

@@ -19,7 +19,6 @@ from bot.sandbox import (
     SANDBOX_CLIENT_SECRET,
     SANDBOX_CUSTOMER_ID,
     RunningSandbox,
-    start_sandbox,
 )
 from bot.sandbox.slack import FakeSlack
 from bot.store import Store
@@ -28,15 +27,6 @@ from tests.store.conftest import StoreFactory, database_url, open_store, store
 __all__ = ["database_url", "open_store", "store"]
 
 CUSTOMER = SANDBOX_CUSTOMER_ID
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[RunningSandbox]:
-    running = await start_sandbox(port=0)
-    try:
-        yield running
-    finally:
-        await running.stop()
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from bot.sandbox import (
     SANDBOX_CLIENT_SECRET,
     SANDBOX_CUSTOMER_ID,
     RunningSandbox,
-    start_sandbox,
 )
 from bot.sandbox.slack import FakeSlack, ResponseUrlCall
 from bot.sandbox.slack_signing import (
@@ -128,15 +127,6 @@ def dumps(obj: Any) -> str:
 async def slack() -> AsyncIterator[FakeSlack]:
     async with FakeSlack() as fake:
         yield fake
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[RunningSandbox]:
-    running = await start_sandbox(port=0)
-    try:
-        yield running
-    finally:
-        await running.stop()
 
 
 @pytest.fixture
