@@ -48,7 +48,7 @@ import os
 import pathlib
 import secrets
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NoReturn
@@ -247,20 +247,6 @@ class BricSandbox(FaultControl):
         r.add_post(f"{c}/tokens/expire", self._c_expire)
         r.add_post(f"{c}/reset", self._c_reset)
         app.on_shutdown.append(self._on_shutdown)
-
-    async def _on_shutdown(self, app: web.Application) -> None:
-        self.release_timeouts()
-
-    def _endpoint(
-        self, route: str, handler: _Handler, *, auth: bool = True
-    ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-        async def view(request: web.Request) -> web.StreamResponse:
-            ctx = await self._context(route, request)
-            response = await self._serve(ctx, handler, auth=auth)
-            ctx.record.status = response.status
-            return response
-
-        return view
 
     async def _context(self, route: str, request: web.Request) -> _Ctx:
         raw = await request.read()

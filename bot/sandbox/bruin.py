@@ -50,7 +50,7 @@ import secrets
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
@@ -410,20 +410,6 @@ class BruinSandbox(FaultControl):
         app.router.add_post(f"{prefix}/reset", self._c_reset)
         app.router.add_post(f"{prefix}/flags", self._c_flags)
         app.on_shutdown.append(self._on_shutdown)
-
-    async def _on_shutdown(self, app: web.Application) -> None:
-        self.release_timeouts()
-
-    def _endpoint(
-        self, route: str, handler: _Handler, *, auth: bool = True
-    ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-        async def view(request: web.Request) -> web.StreamResponse:
-            ctx = await self._context(route, request)
-            response = await self._serve(ctx, handler, auth=auth)
-            ctx.record.status = response.status
-            return response
-
-        return view
 
     async def _context(self, route: str, request: web.Request) -> _Ctx:
         raw = await request.read()

@@ -1,7 +1,9 @@
-"""Control endpoints every sandbox shares: fault switches and the call log over HTTP."""
+"""What every sandbox shares: endpoint wrapping, shutdown, and the control endpoints
+(fault switches and the call log over HTTP)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -19,10 +21,34 @@ class _Call(Protocol):
 
 
 class FaultControl:
-    """Mixin: ``POST/GET/DELETE <prefix>/faults`` and ``GET <prefix>/calls``."""
+    """Mixin: ``POST/GET/DELETE <prefix>/faults`` and ``GET <prefix>/calls``, plus the
+    route wrapper that records each call's status, and the shutdown hook."""
 
     faults: FaultBoard
     calls: list[Any]
+
+    async def _context(self, route: str, request: web.Request) -> Any:
+        raise NotImplementedError
+
+    async def _serve(self, ctx: Any, handler: Any, *, auth: bool) -> web.StreamResponse:
+        raise NotImplementedError
+
+    def release_timeouts(self) -> None:
+        raise NotImplementedError
+
+    async def _on_shutdown(self, app: web.Application) -> None:
+        self.release_timeouts()
+
+    def _endpoint(
+        self, route: str, handler: Any, *, auth: bool = True
+    ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        async def view(request: web.Request) -> web.StreamResponse:
+            ctx = await self._context(route, request)
+            response = await self._serve(ctx, handler, auth=auth)
+            ctx.record.status = response.status
+            return response
+
+        return view
 
     def add_fault_routes(self, app: web.Application, prefix: str) -> None:
         app.router.add_post(f"{prefix}/faults", self._c_set_fault)
