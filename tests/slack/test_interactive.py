@@ -461,8 +461,10 @@ async def test_resolve_on_an_ephemeral_card_confirms_writes_once_and_updates_it(
     assert "Ticket 4504 · Resolved" in dumps(updated[0])
     assert "ticket_card_reopen" in buttons(updated[0])
     assert "ticket_card_resolve" not in buttons(updated[0])
-    # An ephemeral card is only the clicker's: the team hears about the write in the channel.
-    assert "resolved 1 service line of ticket *4504*" in dumps(posts_to(harness, "C0OPS")[0].params)
+    # An ephemeral card is only the clicker's: the team hears about the write in the channel
+    # (posted after the card update: wait for it rather than race it).
+    notice = await wait_for(lambda: posts_to(harness, "C0OPS"))
+    assert "resolved 1 service line of ticket *4504*" in dumps(notice[0].params)
 
 
 async def test_watch_on_a_channel_card_updates_it_with_chat_update(harness: Harness) -> None:
