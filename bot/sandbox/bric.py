@@ -162,15 +162,6 @@ class BricSandbox(FaultControl):
 
     # ---------------------------------------------------------------- test helpers
 
-    def called(self, route: str) -> bool:
-        return any(c.route == route for c in self.calls)
-
-    def call_count(self, route: str) -> int:
-        return sum(1 for c in self.calls if c.route == route)
-
-    def payloads(self, route: str) -> list[Any]:
-        return [c.body for c in self.calls if c.route == route]
-
     @property
     def live_tokens(self) -> int:
         return len(self.state.tokens)

@@ -317,15 +317,6 @@ class BruinSandbox(FaultControl):
 
     # ---------------------------------------------------------------- test helpers
 
-    def called(self, route: str) -> bool:
-        return any(c.route == route for c in self.calls)
-
-    def call_count(self, route: str) -> int:
-        return sum(1 for c in self.calls if c.route == route)
-
-    def payloads(self, route: str) -> list[Any]:
-        return [c.body for c in self.calls if c.route == route]
-
     @property
     def token_requests(self) -> int:
         """Requests to the token endpoint, successful or not."""

@@ -27,6 +27,17 @@ class FaultControl:
     faults: FaultBoard
     calls: list[Any]
 
+    # -- the call log, for tests ----------------------------------------------------------
+
+    def called(self, route: str) -> bool:
+        return any(c.route == route for c in self.calls)
+
+    def call_count(self, route: str) -> int:
+        return sum(1 for c in self.calls if c.route == route)
+
+    def payloads(self, route: str) -> list[Any]:
+        return [c.body for c in self.calls if c.route == route]
+
     async def _context(self, route: str, request: web.Request) -> Any:
         raise NotImplementedError
 
