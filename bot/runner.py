@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ import structlog
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import gc_policy
 from bot.app import SlackBot, build_app, make_web_client
 from bot.commands import Services
 from bot.config import Settings
@@ -148,10 +148,15 @@ async def run(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    gc_policy.tune()
+    collector = gc_policy.QuietCollector()
     async with running_bot(settings):
         # Start-up objects live for the whole process: keep the collector off them.
-        gc.collect()
-        gc.freeze()
-        await stop.wait()
+        gc_policy.freeze_startup_heap()
+        collector.start()
+        try:
+            await stop.wait()
+        finally:
+            await collector.stop()
         log.info("shutting_down")
     return 0
