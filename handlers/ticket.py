@@ -129,12 +129,19 @@ async def card_for(
     bruin = services.bruin
     if customer is None:
         customer = await services.customer_for(caller)
-    ticket, details = await gather_or_cancel(
-        bruin.get_ticket(ticket_id, client_id=customer), bruin.get_ticket_details(ticket_id)
-    )
+    store = services.store
     watching: bool | None = None
-    if services.store is not None and caller.channel_id and caller.surface != "console":
-        watching = await services.store.is_watching(caller.channel_id, ticket_id)
+    if store is not None and caller.channel_id and caller.surface != "console":
+        # The watch state is read beside the backend, not after it.
+        ticket, details, watching = await gather_or_cancel(
+            bruin.get_ticket(ticket_id, client_id=customer),
+            bruin.get_ticket_details(ticket_id),
+            store.is_watching(caller.channel_id, ticket_id),
+        )
+    else:
+        ticket, details = await gather_or_cancel(
+            bruin.get_ticket(ticket_id, client_id=customer), bruin.get_ticket_details(ticket_id)
+        )
     buttons = card_buttons(ticket, details, watching=watching)
     return ticket_card(ticket, details, portal_url=services.portal_url, buttons=buttons)
 

@@ -150,3 +150,24 @@ async def test_hot_reads_are_cached_and_a_cold_burst_reads_once(store: Store) ->
     assert len([s for s in statements if "watches" in s]) == 1
     await store.add_watch("C8", 1, customer_id=40123, by="U1")
     assert await store.is_watching("C8", 1)  # the write updated the cache
+
+
+async def test_another_replicas_write_is_seen_and_a_hot_key_never_waits(
+    open_store: StoreFactory,
+) -> None:
+    writer, reader = await open_store(), await open_store()
+    reader._cache.ttl = 0.3
+    assert await reader.channel_customer("C5") is None
+    await writer.set_channel_customer("C5", 40777, by="U1")
+    assert await reader.channel_customer("C5") is None  # fresh for ttl: no store read
+    await asyncio.sleep(0.35)
+    # Expired but recent: answered at once from memory while one refresh runs behind it.
+    assert await reader.channel_customer("C5") is None
+    for _ in range(100):
+        if await reader.channel_customer("C5") == 40777:
+            break
+        await asyncio.sleep(0.02)
+    assert await reader.channel_customer("C5") == 40777
+    await writer.set_channel_customer("C5", 40888, by="U1")
+    await asyncio.sleep(0.65)  # older than twice the ttl: never served, read first
+    assert await reader.channel_customer("C5") == 40888
