@@ -2,9 +2,20 @@
 
 bolt's default (``process_before_response=False``) polls every 10 ms for the ack, so no
 ack leaves in under 10 ms (bench/). With ``process_before_response=True`` bolt answers
-when the listener returns; :func:`detach` makes "returns" mean "has called ack()": the
-listener runs as its own task (tracked by the in-flight set, so shutdown waits for it),
-and the wrapper returns as soon as ``ack`` was called or the listener ended.
+when the listener returns; :func:`detach` makes "returns" mean "has acked": the listener
+runs as its own task (tracked by the in-flight set, so shutdown waits for it).
+
+Two modes:
+
+* **ack first** (commands, events, actions, shortcuts: their listeners ack with no
+  payload, as their first step): the wrapper acks, starts the listener and returns at
+  once. The ack leaves in the same event-loop turn the request was read in; waiting for
+  the listener's own ``ack()`` cost three more turns, and under load each turn is several
+  milliseconds (bench/: that wait was most of the ack p95). Such a listener's ``ack`` is
+  then a no-op that refuses a payload, so a future listener that needs one fails its tests
+  instead of losing it silently.
+* **ack by the listener** (view submissions, options: the ack carries the answer): the
+  wrapper returns when the listener has called ``ack(...)`` or ended.
 """
 
 from __future__ import annotations
@@ -17,39 +28,62 @@ from typing import Any
 
 import structlog
 
-__all__ = ["Detaching", "detach"]
+__all__ = ["ACK_FIRST", "Detaching", "detach"]
 
 log = structlog.get_logger(__name__)
 
 Listener = Callable[..., Awaitable[Any]]
-_REGISTRARS = frozenset({"command", "action", "view", "shortcut", "options", "event"})
+ACK_FIRST = frozenset({"command", "action", "shortcut", "event"})
+_REGISTRARS = ACK_FIRST | {"view", "options"}
 
 
-def detach(fn: Listener) -> Listener:
+async def _already_acked(*args: Any, **kwargs: Any) -> None:
+    if args or kwargs:
+        raise TypeError(
+            "this listener is acked before it runs (bot.detach.ACK_FIRST); "
+            "it cannot ack with a payload"
+        )
+
+
+def detach(fn: Listener, *, ack_first: bool = False) -> Listener:
     @functools.wraps(fn)
     async def wrapper(*args: Any, **kwargs: Any) -> None:
-        acked = asyncio.Event()
         real_ack = kwargs.get("ack")
+        if ack_first:
+            if real_ack is not None:
+                await real_ack()
+                kwargs["ack"] = _already_acked
+            _start(fn, args, kwargs)
+            return
+        loop = asyncio.get_running_loop()
+        acked: asyncio.Future[None] = loop.create_future()
+
+        def settle(_: object = None) -> None:
+            if not acked.done():
+                acked.set_result(None)
+
         if real_ack is not None:
 
             async def ack(*a: Any, **kw: Any) -> Any:
                 try:
                     return await real_ack(*a, **kw)
                 finally:
-                    acked.set()
+                    settle()
 
             kwargs["ack"] = ack
-        task = asyncio.ensure_future(fn(*args, **kwargs))
-        task.add_done_callback(functools.partial(_report, respond=kwargs.get("respond")))
-        waiter = asyncio.ensure_future(acked.wait())
-        try:
-            await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            waiter.cancel()
+        task = _start(fn, args, kwargs)
+        task.add_done_callback(settle)
+        await acked
         if task.done() and not task.cancelled() and task.exception() is not None:
             raise task.exception()  # type: ignore[misc]  # before the ack: bolt's handler
 
     return wrapper
+
+
+def _start(fn: Listener, args: tuple[Any, ...], kwargs: dict[str, Any]) -> asyncio.Task[Any]:
+    task = asyncio.ensure_future(fn(*args, **kwargs))
+    task.add_done_callback(functools.partial(_report, respond=kwargs.get("respond")))
+    return task
 
 
 def _report(task: asyncio.Task[Any], *, respond: Any) -> None:
@@ -88,6 +122,6 @@ class Detaching:
 
         def register(*args: Any, **kwargs: Any) -> Callable[[Listener], Any]:
             decorator = method(*args, **kwargs)
-            return lambda fn: decorator(detach(fn))
+            return lambda fn: decorator(detach(fn, ack_first=name in ACK_FIRST))
 
         return register
