@@ -8,7 +8,10 @@ Three parts, each bounded in count and time, loopback only:
    by this process. Signed ``/ticket show <id>`` commands (the sandbox's tickets of customer
    40123, mixed at random) arrive at a fixed ``--rate`` for ``--duration`` seconds. Measured:
    the ack (HTTP answer), when the final result reaches its ``response_url``, token requests,
-   errors, the bot's RSS idle and under load, and spawn-to-ready.
+   errors, the bot's RSS idle and under load, and spawn-to-ready. The commands are sent and
+   their acks timed by a load generator in its own process (``bench/loadgen.py``): sharing
+   this process's event loop with the fakes' bursts would delay sends and the reading of
+   acks, and count the benchmark's own queueing as ack latency.
 2. **The naive baseline** (``bench/naive_bot.py``, never shipped) under the same load.
 3. **Notification fan-out** (``bench/fanout.py``): 1,000 changes into 50 channels through
    the real outbox and ``Delivery``, with the fake Slack allowing ~1 post/s/channel.
@@ -27,7 +30,6 @@ import datetime as dt
 import json
 import os
 import platform
-import random
 import re
 import secrets
 import shutil
@@ -56,16 +58,16 @@ from bench.harness import (
     spawn,
     start_timed_sandbox,
 )
+from bench.loadgen import Command, Plan
+from bench.loadgen import parse_result as parse_loadgen_result
 from bench.variants import VARIANTS
 from bot.logging import configure_logging
 from bot.sandbox import SANDBOX_CUSTOMER_ID, Fault, env_lines
 from bot.sandbox.slack import FakeSlack, ResponseUrlCall
-from bot.sandbox.slack_signing import signed_headers, slash_command_body
 
 Kind = Literal["ours", "naive"]
 
 RESULTS = Path(__file__).resolve().parent / "results"
-FORM = "application/x-www-form-urlencoded"
 CHANNEL = "C0OPS"
 SLACK_ACK_LIMIT = 3.0
 """Slack shows the user a timeout when the ack takes longer than this."""
@@ -107,7 +109,8 @@ INFO_ROWS: tuple[tuple[str, str], ...] = (
     ("rss_load_mb", "RSS under load, max (MiB)"),
     ("cpu_ms_per_command", "bot CPU per command (ms)"),
     ("cpu_idle_cores", "bot CPU idle (cores)"),
-    ("bench_cpu_share", "bench process CPU (cores)"),
+    ("bench_cpu_share", "bench process (fakes) CPU (cores)"),
+    ("loadgen_cpu_share", "load generator CPU (cores)"),
     ("backend_calls", "Bruin API calls"),
     ("sent", "commands sent"),
 )
@@ -131,17 +134,6 @@ class Params:
     @property
     def commands(self) -> int:
         return round(self.rate * self.duration)
-
-
-@dataclass
-class Command:
-    key: str
-    ticket: int
-    sent: float = 0.0
-    ack_at: float | None = None
-    status: int | None = None
-    body: str = ""
-    failure: str | None = None
 
 
 @dataclass
@@ -177,8 +169,12 @@ class BotFigures:
     cpu_system_share: float | None = None
     """Share of that CPU time spent in the kernel (sockets, thread wake-ups)."""
     bench_cpu_share: float | None = None
-    """This (load-generating) process's CPU use over the load, in cores: near 1.0 means
-    the generator itself was the bottleneck and latencies include its queueing."""
+    """The bench process's CPU use (the Bruin sandbox and the fake Slack) over the load and
+    the wait for results, in cores: near 1.0 means the fakes were the bottleneck and result
+    latencies include their queueing."""
+    loadgen_cpu_share: float | None = None
+    """The load generator process's CPU use over its sending, in cores: near 1.0 means it
+    was the bottleneck and the ack latencies include its own queueing."""
     exit_code: int | None = None
     """0 = stopped cleanly on SIGTERM; -9 = had to be killed 30 s after SIGTERM."""
     log_events: dict[str, int] = field(default_factory=dict)
@@ -215,66 +211,147 @@ def _bot_argv(kind: Kind, params: Params) -> list[str]:
     return [sys.executable, "-m", "bot", "run"]
 
 
-async def _fire(
-    http: aiohttp.ClientSession, url: str, slack: FakeSlack, cmd: Command, secret: str
-) -> None:
-    response_url = slack.response_url(cmd.key, user_id="U0CALLER")
-    body = slash_command_body(
-        command="/ticket", text=f"show {cmd.ticket}", response_url=response_url, channel_id=CHANNEL
-    )
-    headers = signed_headers(body, secret=secret, content_type=FORM)
-    cmd.sent = time.monotonic()
-    try:
-        async with http.post(
-            url, data=body, headers=headers, timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
-        ) as resp:
-            cmd.body = await resp.text()
-            cmd.ack_at = time.monotonic()
-            cmd.status = resp.status
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        cmd.failure = type(exc).__name__
+@dataclass
+class LoadGen:
+    """``python -m bench.loadgen`` (the load generator) running as a child process."""
+
+    proc: asyncio.subprocess.Process
+    out: Path
+    log_path: Path
+    deadline: float
+
+    def stderr_tail(self, lines: int = 8, width: int = 300) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(line[:width] for line in text.splitlines()[-lines:])
+
+    def fail(self, why: str) -> BenchError:
+        tail = self.stderr_tail()
+        return BenchError(f"load generator {why}" + (f":\n{tail}" if tail else ""))
+
+    async def kill(self) -> None:
+        if self.proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.kill()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.proc.wait(), 5)
 
 
-async def _load(
-    http: aiohttp.ClientSession,
+async def _start_loadgen(
     bot: BotProcess,
     slack: FakeSlack,
     tickets: Sequence[int],
     params: Params,
     secret: str,
-    rss: list[float],
-) -> tuple[list[Command], float]:
-    """Send ``params.commands`` commands at ``params.rate``; returns them and the max lag."""
-    rng = random.Random(params.seed)
-    url = bot.base + "/slack/events"
-    commands: list[Command] = []
-    tasks: set[asyncio.Task[None]] = set()
-    lag = 0.0
-    start = time.monotonic()
-    cutoff = start + params.duration + 5.0  # never keep sending far beyond the schedule
-    next_sample = start
+    workdir: Path,
+) -> LoadGen:
+    """Spawn the load generator, hand it its plan and wait (bounded) until it is set up.
+
+    The response_urls of all the commands it may send are registered here (the fake Slack
+    lives in this process); the generator forms each as ``response_url_base + key``.
+    """
+    base = ""
     for i in range(params.commands):
-        target = start + i / params.rate
-        now = time.monotonic()
-        if now < target:
-            await asyncio.sleep(target - now)
-            now = time.monotonic()
-        if now > cutoff:
-            break
-        lag = max(lag, now - target)
-        if now >= next_sample:
-            sample = rss_mb(bot.pid)
-            if sample is not None:
-                rss.append(sample)
-            next_sample = now + 0.25
-        cmd = Command(key=f"{bot.name}-{i}", ticket=rng.choice(tickets))
-        commands.append(cmd)
-        task = asyncio.create_task(_fire(http, url, slack, cmd, secret))
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-    if tasks:
-        await asyncio.wait(set(tasks), timeout=REQUEST_TIMEOUT + 5)
-    return commands, lag
+        key = f"{bot.name}-{i}"
+        url = slack.response_url(key, user_id="U0CALLER")
+        base = base or url.removesuffix(key)
+        if url != base + key:
+            raise BenchError(f"unexpected response_url shape: {url}")
+    out = workdir / f"{bot.name}-loadgen.json"
+    plan = Plan(
+        url=bot.base + "/slack/events",
+        secret=secret,
+        rate=params.rate,
+        commands=params.commands,
+        duration=params.duration,
+        seed=params.seed,
+        tickets=tuple(tickets),
+        key_prefix=bot.name,
+        response_url_base=base,
+        channel=CHANNEL,
+        request_timeout=REQUEST_TIMEOUT,
+        out=str(out),
+    )
+    env = clean_env()
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    log_path = workdir / f"{bot.name}-loadgen.log"
+    with log_path.open("wb") as log:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.loadgen",
+            env=env,
+            cwd=REPO,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=log,
+        )
+    gen = LoadGen(
+        proc=proc,
+        out=out,
+        log_path=log_path,
+        deadline=time.monotonic() + params.duration + REQUEST_TIMEOUT + 30.0,
+    )
+    try:
+        assert proc.stdin is not None
+        assert proc.stdout is not None
+        proc.stdin.write(json.dumps(plan.to_json()).encode() + b"\n")
+        await proc.stdin.drain()
+        line = await asyncio.wait_for(proc.stdout.readline(), gen.deadline - time.monotonic())
+        if line.strip() != b"ready":
+            await asyncio.wait_for(proc.wait(), 5)
+            raise gen.fail(f"did not start (exit code {proc.returncode})")
+    except TimeoutError:
+        await gen.kill()
+        raise gen.fail("did not start in time") from None
+    except OSError as exc:  # e.g. a broken pipe: it died before reading its plan
+        await gen.kill()
+        raise gen.fail(f"did not start ({exc!r})") from exc
+    except BaseException:
+        await gen.kill()
+        raise
+    return gen
+
+
+async def _run_loadgen(
+    gen: LoadGen, bot: BotProcess, rss: list[float]
+) -> tuple[list[Command], float, float | None]:
+    """Let the generator go; sample the bot's RSS every 0.25 s until it exits (bounded).
+
+    Returns the commands, the generator's max send lag (s) and its CPU share (cores).
+    """
+    proc = gen.proc
+    try:
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(b"go\n")
+            await proc.stdin.drain()
+            proc.stdin.close()
+        except OSError as exc:
+            raise gen.fail(f"died before the load ({exc!r})") from exc
+        waiter = asyncio.ensure_future(proc.wait())
+        try:
+            while not waiter.done():
+                sample = rss_mb(bot.pid)
+                if sample is not None:
+                    rss.append(sample)
+                left = gen.deadline - time.monotonic()
+                if left <= 0:
+                    raise gen.fail("did not finish in time")
+                await asyncio.wait({waiter}, timeout=min(0.25, left))
+        finally:
+            waiter.cancel()
+        if proc.returncode != 0:
+            raise gen.fail(f"exited with {proc.returncode}")
+        try:
+            doc = json.loads(await asyncio.to_thread(gen.out.read_text))
+            return parse_loadgen_result(doc)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise gen.fail(f"wrote no usable results ({exc})") from exc
+    finally:
+        await gen.kill()
 
 
 async def _await_results(
@@ -354,6 +431,7 @@ async def measure_bot(kind: Kind, params: Params, workdir: Path) -> BotFigures:
     sandbox = await start_timed_sandbox()
     slack = FakeSlack()
     bot: BotProcess | None = None
+    loadgen: LoadGen | None = None
     profiler: asyncio.subprocess.Process | None = None
     connector = aiohttp.TCPConnector(limit=2048)
     http = aiohttp.ClientSession(connector=connector)
@@ -395,12 +473,13 @@ async def measure_bot(kind: Kind, params: Params, workdir: Path) -> BotFigures:
         if params.profile and kind == "ours":
             profiler = await _start_profiler(bot.pid, params)
         rss: list[float] = []
+        loadgen = await _start_loadgen(bot, slack, tickets, params, secret, workdir)
         cpu_before, own_before, wall_before = (
             cpu_seconds(bot.pid),
             time.process_time(),
             time.monotonic(),
         )
-        commands, lag = await _load(http, bot, slack, tickets, params, secret, rss)
+        commands, lag, loadgen_share = await _run_loadgen(loadgen, bot, rss)
         deadline = time.monotonic() + params.latency + RESULT_GRACE
         finals = await _await_results(slack, commands, deadline, bot, rss) if kind == "ours" else {}
         cpu_after = cpu_seconds(bot.pid)
@@ -411,6 +490,7 @@ async def measure_bot(kind: Kind, params: Params, workdir: Path) -> BotFigures:
             figures.cpu_ms_per_command = round(net * 1000 / len(commands), 3)
             figures.cpu_system_share = round(system / (user + system), 2) if user + system else None
         figures.bench_cpu_share = round((time.process_time() - own_before) / wall, 2)
+        figures.loadgen_cpu_share = None if loadgen_share is None else round(loadgen_share, 2)
         if kind == "ours":
             figures.server_ack_share = await _scrape_ack_share(http, bot)
         figures.rss_load_mb = max(rss) if rss else None
@@ -422,6 +502,8 @@ async def measure_bot(kind: Kind, params: Params, workdir: Path) -> BotFigures:
         figures.token_requests = sandbox.bruin.token_requests
         figures.backend_calls = sandbox.api_calls
     finally:
+        if loadgen is not None:
+            await loadgen.kill()
         if profiler is not None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(profiler.wait(), 30)

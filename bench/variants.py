@@ -118,7 +118,231 @@ def gc_tuned() -> None:
     gc.set_threshold(50_000, 20, 20)
 
 
+def diagnose() -> None:
+    """Record garbage-collection pauses and event-loop lag; written to $BENCH_DIAG at exit."""
+    import atexit
+    import gc
+    import json
+    import os
+
+    pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+    lags: list[float] = []
+    slow: list[tuple[int, float, int]] = []
+    started: list[float] = [0.0]
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            took = time.perf_counter() - started[0]
+            pauses[info["generation"]].append(took)
+            if took > 0.005:
+                slow.append((info["generation"], round(took * 1000, 1), info["collected"]))
+
+    gc.callbacks.append(on_gc)
+
+    peak: dict[str, object] = {"n": 0}
+
+    async def census() -> None:
+        from collections import Counter
+
+        while True:
+            await asyncio.sleep(2.0)
+            objs = gc.get_objects()
+            n = len(objs)
+            t0 = time.perf_counter()
+            gc.collect(1)
+            t1 = time.perf_counter()
+            gc.collect(2)
+            t2 = time.perf_counter()
+            peak.setdefault("manual", []).append([n, (t1 - t0) * 1000, (t2 - t1) * 1000])  # type: ignore[attr-defined]
+            if len(objs) > int(str(peak["n"])):
+                peak["n"] = len(objs)
+                peak["types"] = Counter(type(o).__qualname__ for o in objs).most_common(40)
+                peak["gens"] = [len(gc.get_objects(g)) for g in range(3)]
+            del objs
+
+    garbage: dict[str, int] = {}
+
+    async def garbage_census() -> None:
+        from collections import Counter
+
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        while True:
+            await asyncio.sleep(1.0)
+            for name, n in Counter(type(o).__qualname__ for o in gc.garbage).items():
+                garbage[name] = garbage.get(name, 0) + n
+            gc.garbage.clear()
+
+    async def sampler() -> None:
+        if os.environ.get("BENCH_GARBAGE"):
+            asyncio.get_running_loop().create_task(garbage_census())
+        if os.environ.get("BENCH_CENSUS"):
+            asyncio.get_running_loop().create_task(census())
+        while True:
+            t = time.perf_counter()
+            await asyncio.sleep(0.005)
+            lags.append(time.perf_counter() - t - 0.005)
+
+    slow_handles: dict[str, list[float]] = {}
+    from asyncio import events
+
+    handle_run = events.Handle._run
+
+    iteration: list[tuple[str, float]] = []
+    slow_iterations: list[tuple[float, int, list[tuple[str, int, float]]]] = []
+
+    def handle_name(h: events.Handle) -> str:
+        try:
+            return _handle_name(h)
+        except Exception as exc:
+            return f"? {exc!r}"
+
+    def _handle_name(h: events.Handle) -> str:
+        cb = h._callback
+        coro = getattr(getattr(cb, "__self__", None), "get_coro", None)
+        if coro:
+            c = coro()
+            code = getattr(c, "cr_code", None)
+            if code is not None:
+                return f"{c.__qualname__} ({code.co_filename.split('/')[-2:]})"
+        name = repr(cb)
+        return name.split(" at 0x")[0].split(" running at ")[-1][:120]
+
+    def timed_run(self: events.Handle) -> None:
+        t = time.perf_counter()
+        handle_run(self)
+        took = time.perf_counter() - t
+        iteration.append((handle_name(self) if took > 0.0003 else "(short)", took))
+        if took > 0.004:
+            name = handle_name(self)
+            slow_handles.setdefault(name, []).append(took * 1000)
+
+    events.Handle._run = timed_run  # type: ignore[method-assign]
+    run_once = asyncio.BaseEventLoop._run_once  # type: ignore[attr-defined]
+
+    def timed_run_once(self: asyncio.BaseEventLoop) -> None:
+        iteration.clear()
+        t = time.perf_counter()
+        run_once(self)
+        took = time.perf_counter() - t
+        if took > 0.01 and len(slow_iterations) < 400:
+            by: dict[str, list[float]] = {}
+            for name, d in iteration:
+                by.setdefault(name, []).append(d)
+            top = sorted(
+                ((k, len(v), round(sum(v) * 1000, 1)) for k, v in by.items()), key=lambda x: -x[2]
+            )
+            slow_iterations.append((round(took * 1000, 1), len(iteration), top[:6]))
+
+    asyncio.BaseEventLoop._run_once = timed_run_once  # type: ignore[attr-defined]
+
+    timings: dict[str, list[float]] = {}
+    import importlib
+
+    def timed(module: str, attr: str) -> None:
+        owner_path, _, name = attr.rpartition(".")
+        owner: Any = importlib.import_module(module)
+        if owner_path:
+            owner = getattr(owner, owner_path)
+        fn = getattr(owner, name)
+        label = f"{module.split('.')[-1]}.{attr}"
+
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return await fn(*args, **kwargs)
+            finally:
+                timings.setdefault(label, []).append(time.perf_counter() - t)
+
+        setattr(owner, name, wrapper)
+
+    for module, attr in [
+        ("bot.app", "SlackBot.run"),
+        ("bot.app", "_deliver"),
+        ("bot.commands", "Dispatcher.dispatch"),
+        ("bot.clients.bruin.client", "BruinClient.get_ticket"),
+        ("bot.clients.bruin.client", "BruinClient.get_ticket_details"),
+        ("bot.clients.core", "ClientCore._send"),
+        ("bot.store.store", "Store.is_watching"),
+        ("bot.store.store", "Store.channel_customer"),
+        ("bot.slack_respond", "SharedRespond.__call__"),
+    ]:
+        timed(module, attr)
+
+    original = asyncio.BaseEventLoop.run_forever
+
+    def run_forever(self: asyncio.BaseEventLoop) -> None:
+        self.call_soon(lambda: self.create_task(sampler()))
+        original(self)
+
+    asyncio.BaseEventLoop.run_forever = run_forever  # type: ignore[method-assign]
+
+    def dump() -> None:
+        def q(xs: list[float]) -> dict[str, float]:
+            xs = sorted(xs)
+            if not xs:
+                return {}
+            return {
+                "n": len(xs),
+                "p50_ms": xs[len(xs) // 2] * 1000,
+                "p99_ms": xs[int(len(xs) * 0.99)] * 1000,
+                "max_ms": xs[-1] * 1000,
+                "over_10ms": sum(1 for x in xs if x > 0.01),
+                "sum_s": sum(xs),
+            }
+
+        from collections import Counter
+
+        gen2 = gc.get_objects(2)
+        types = Counter(type(o).__name__ for o in gen2).most_common(25)
+        out = {
+            "gc": {g: q(v) for g, v in pauses.items()},
+            "lag": q(lags),
+            "frozen": gc.get_freeze_count(),
+            "gen_sizes": [len(gc.get_objects(g)) for g in range(3)],
+            "gen2_types": types,
+            "peak": peak,
+            "slow_iterations": slow_iterations,
+            "timings": {k: q(v) for k, v in timings.items()},
+            "slow_handles": sorted(
+                ((k, len(v), round(max(v), 1), round(sum(v), 1)) for k, v in slow_handles.items()),
+                key=lambda x: -x[3],
+            )[:30],
+            "slow": slow,
+            "garbage": sorted(garbage.items(), key=lambda kv: -kv[1])[:60],
+        }
+        with open(os.environ.get("BENCH_DIAG", "bench-diag.json"), "w") as f:
+            json.dump(out, f, indent=1)
+
+    atexit.register(dump)
+
+
+def tracemem() -> None:
+    """Trace Python allocations after the imports; the top sites at exit go to $BENCH_DIAG."""
+    import atexit
+    import os
+    import tracemalloc
+
+    import bot.runner  # noqa: F401 - the imports are not what this measures
+
+    tracemalloc.start(12)
+
+    def dump() -> None:
+        snap = tracemalloc.take_snapshot()
+        lines = [f"total {sum(s.size for s in snap.statistics('filename')) / 2**20:.1f} MiB"]
+        for stat in snap.statistics("traceback")[:40]:
+            lines.append(f"{stat.size / 2**10:8.0f} KiB {stat.count:6d}")
+            lines += [f"      {frame}" for frame in stat.traceback.format()[-12:]]
+        with open(os.environ.get("BENCH_DIAG", "bench-diag.txt"), "w") as f:
+            f.write("\n".join(lines))
+
+    atexit.register(dump)
+
+
 VARIANTS: dict[str, Patch] = {
+    "tracemem": tracemem,
+    "diagnose": diagnose,
     "uvloop": uvloop_loop,
     "shared-respond": shared_respond,
     "ack-first": ack_first,
