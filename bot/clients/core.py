@@ -16,6 +16,7 @@ from typing import Any
 
 import stamina
 
+from bot.aio import TurnBudget
 from bot.clients.auth import AuthStrategy
 from bot.clients.retry import RetryPolicy, retry_hook
 from bot.clients.transport import RawResponse, Transport
@@ -36,6 +37,8 @@ CallObserver = Callable[[RequestInfo, int | None, float], None]
 """Called after every HTTP exchange with (request, status or None on failure, seconds)."""
 
 Params = Mapping[str, Any] | list[tuple[str, str]] | None
+HERD_PER_TURN = 4
+"""Waiters of one shared GET resumed per event-loop turn (see :class:`bot.aio.TurnBudget`)."""
 
 
 class ClientCore:
@@ -62,6 +65,7 @@ class ClientCore:
         self._default_headers = dict(default_headers or {})
         self._observe = observe
         self._inflight: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
+        self._herd = TurnBudget(HERD_PER_TURN)
 
     def __repr__(self) -> str:
         return f"ClientCore(backend={self.backend!r}, base_url={self.base_url!r})"
@@ -87,7 +91,9 @@ class ClientCore:
             shared = asyncio.ensure_future(self._with_retries(info, params, None, idempotent=safe))
             self._inflight[key] = shared
             shared.add_done_callback(lambda fut: self._forget(key, fut))
-        return await asyncio.shield(shared)
+        result = await asyncio.shield(shared)
+        await self._herd.turn()  # the waiters of one read resume a few per loop turn
+        return result
 
     def _forget(self, key: tuple[Any, ...], fut: asyncio.Future[Any]) -> None:
         self._inflight.pop(key, None)
