@@ -319,28 +319,59 @@ def diagnose() -> None:
 
 
 def tracemem() -> None:
-    """Trace Python allocations after the imports; the top sites at exit go to $BENCH_DIAG."""
-    import atexit
+    """Trace Python allocations made after the imports; when the bot is ready, the top
+    allocation sites (grouped by file) go to $BENCH_DIAG."""
     import os
     import tracemalloc
 
     import bot.runner  # noqa: F401 - the imports are not what this measures
+    from bot import gc_policy
 
-    tracemalloc.start(12)
+    tracemalloc.start(25)
+    freeze = gc_policy.freeze_startup_heap
 
-    def dump() -> None:
+    def freeze_and_dump() -> None:
+        freeze()
         snap = tracemalloc.take_snapshot()
-        lines = [f"total {sum(s.size for s in snap.statistics('filename')) / 2**20:.1f} MiB"]
-        for stat in snap.statistics("traceback")[:40]:
-            lines.append(f"{stat.size / 2**10:8.0f} KiB {stat.count:6d}")
-            lines += [f"      {frame}" for frame in stat.traceback.format()[-12:]]
+        stats = snap.statistics("filename")
+        lines = [f"total {sum(s.size for s in stats) / 2**20:.1f} MiB"]
+        lines += [f"{s.size / 2**10:8.0f} KiB {s.count:7d} {s.traceback[0]}" for s in stats[:40]]
+        lines.append("-- by the first frame in the bot's own code")
+        own: dict[str, int] = {}
+        for stat in snap.statistics("traceback"):
+            ours = (
+                f for f in stat.traceback if "/bot/" in f.filename or "/handlers/" in f.filename
+            )
+            where = str(next(ours, "(outside)"))
+            own[where] = own.get(where, 0) + stat.size
+        top = sorted(own.items(), key=lambda kv: -kv[1])[:40]
+        lines += [f"{v / 2**10:8.0f} KiB {k}" for k, v in top]
+        for stat in snap.statistics("traceback")[:3]:
+            lines.append(f"-- {stat.size / 2**10:.0f} KiB")
+            lines += stat.traceback.format()[-30:]
         with open(os.environ.get("BENCH_DIAG", "bench-diag.txt"), "w") as f:
             f.write("\n".join(lines))
 
-    atexit.register(dump)
+    gc_policy.freeze_startup_heap = freeze_and_dump
+
+
+def malloc_trim() -> None:
+    """After the start-up heap is frozen, hand freed C heap back to the OS (glibc only)."""
+    import ctypes
+
+    from bot import gc_policy
+
+    freeze = gc_policy.freeze_startup_heap
+
+    def freeze_and_trim() -> None:
+        freeze()
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+    gc_policy.freeze_startup_heap = freeze_and_trim
 
 
 VARIANTS: dict[str, Patch] = {
+    "malloc-trim": malloc_trim,
     "tracemem": tracemem,
     "diagnose": diagnose,
     "uvloop": uvloop_loop,

@@ -466,6 +466,7 @@ def build_app(bot: SlackBot) -> AsyncApp:
         return await bot.authorize()
 
     app = AsyncApp(
+        name="chatops-bot",  # without a name bolt reads every caller's source (inspect.stack)
         client=bot.client,
         signing_secret=secret,
         authorize=authorize,

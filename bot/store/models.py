@@ -14,7 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -46,8 +46,13 @@ class Base(DeclarativeBase):
     )
 
 
+NOW = text("(CURRENT_TIMESTAMP)")
+"""The migrations' default, spelled the same, so a database created from these models is
+the one the migrations build (tested)."""
+
+
 def _now() -> Mapped[dt.datetime]:
-    return mapped_column(Timestamp, server_default=func.now(), nullable=False)
+    return mapped_column(Timestamp, server_default=NOW, nullable=False)
 
 
 class ClaimedKey(Base):
@@ -56,9 +61,7 @@ class ClaimedKey(Base):
     __tablename__ = "claimed_keys"
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    claimed_at: Mapped[dt.datetime] = mapped_column(
-        Timestamp, server_default=func.now(), index=True
-    )
+    claimed_at: Mapped[dt.datetime] = mapped_column(Timestamp, server_default=NOW, index=True)
 
 
 class ChannelSettings(Base):

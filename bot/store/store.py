@@ -17,7 +17,18 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, delete, inspect, select, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    delete,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -26,6 +37,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.store.models import (
+    Base,
     ChannelSettings,
     ClaimedKey,
     OutboxEntry,
@@ -67,12 +79,33 @@ def _current_revision(connection: Connection) -> str | None:
     return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
+def _prepare_schema(connection: Connection) -> None:
+    """Bring the schema to head. An empty database gets the models' tables in one step and
+    is stamped at head, without loading Alembic (on a first start that import and the
+    migration run were ~12 MB of RSS and a quarter of a second, bench/); a test keeps the
+    two ways identical. A database behind goes through the migrations."""
+    if connection.dialect.name == "postgresql":  # replicas starting together: one at a time
+        connection.execute(text(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})"))
+    if _current_revision(connection) == SCHEMA_HEAD:
+        return  # another replica got here first
+    if not inspect(connection).get_table_names():
+        Base.metadata.create_all(connection)
+        version = Table(
+            "alembic_version",
+            MetaData(),
+            Column("version_num", String(32), nullable=False),
+            PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+        )
+        version.create(connection)
+        connection.execute(version.insert().values(version_num=SCHEMA_HEAD))
+        return
+    _upgrade(connection)
+
+
 def _upgrade(connection: Connection) -> None:
     from alembic import command  # only when the schema is behind
     from alembic.config import Config
 
-    if connection.dialect.name == "postgresql":
-        connection.execute(text(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})"))
     config = Config()
     config.set_main_option("script_location", "bot.store:migrations")
     config.attributes["connection"] = connection
@@ -186,7 +219,7 @@ class Store:
         store = cls(engine)
         async with engine.begin() as conn:
             if await conn.run_sync(_current_revision) != SCHEMA_HEAD:
-                await conn.run_sync(_upgrade)  # under a lock; Alembic re-checks the version
+                await conn.run_sync(_prepare_schema)
         return store
 
     async def close(self) -> None:

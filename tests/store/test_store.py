@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from bot.store import Store
 from tests.store.conftest import StoreFactory
@@ -171,3 +172,47 @@ async def test_another_replicas_write_is_seen_and_a_hot_key_never_waits(
     await writer.set_channel_customer("C5", 40888, by="U1")
     await asyncio.sleep(0.65)  # older than twice the ttl: never served, read first
     assert await reader.channel_customer("C5") == 40888
+
+
+def _schema(connection: Any) -> dict[str, Any]:
+    found = inspect(connection)
+    tables: dict[str, Any] = {}
+    for table in sorted(found.get_table_names()):
+        tables[table] = {
+            "columns": [
+                (c["name"], str(c["type"]), c["nullable"], str(c.get("default")))
+                for c in found.get_columns(table)
+            ],
+            "pk": found.get_pk_constraint(table)["constrained_columns"],
+            "indexes": sorted(
+                (i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                for i in found.get_indexes(table)
+            ),
+            "unique": sorted(tuple(u["column_names"]) for u in found.get_unique_constraints(table)),
+            "foreign_keys": sorted(
+                (tuple(f["constrained_columns"]), f["referred_table"])
+                for f in found.get_foreign_keys(table)
+            ),
+        }
+    return tables
+
+
+async def test_a_new_database_gets_exactly_the_schema_the_migrations_build(
+    open_store: StoreFactory,
+) -> None:
+    from bot.store.store import SCHEMA_HEAD, _upgrade
+
+    store = await open_store()  # empty database: the one-step path
+    async with store.engine.begin() as conn:
+        fast = await conn.run_sync(_schema)
+        version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+    assert version == SCHEMA_HEAD
+    assert "alembic_version" in fast
+    assert len(fast) > 5
+    async with store.engine.begin() as conn:
+        for table in fast:
+            await conn.execute(text(f'DROP TABLE "{table}"'))
+    async with store.engine.begin() as conn:
+        await conn.run_sync(_upgrade)  # the same database, built by the migrations
+        migrated = await conn.run_sync(_schema)
+    assert fast == migrated
