@@ -13,8 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.app import make_web_client
 from bot.clients.errors import AuthError, BackendError
-from bot.config import Settings
-from bot.console import data_dir
+from bot.config import Settings, data_dir
 from bot.services import open_services
 from bot.store import Store
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["ConfigError", "Settings", "load_settings"]
+__all__ = ["ConfigError", "Settings", "data_dir", "load_settings"]
 
 
 def _expect(text: str) -> Any:
@@ -220,3 +220,12 @@ def _one_line(exc: ValidationError) -> str:
     if expect:
         line += f"; expected {expect}"
     return line
+
+
+def data_dir(settings: Settings) -> Path:
+    """Where the bot keeps its SQLite store and console state (created if missing)."""
+    import platformdirs  # only when CHATOPS_DATA_DIR is not set
+
+    path = settings.chatops_data_dir or Path(platformdirs.user_data_dir("chatops-bot"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -11,14 +11,12 @@ import getpass
 import json
 import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any, TextIO
 
-import platformdirs
 from pydantic import SecretStr
 
 from bot.commands import Caller, Dispatcher, Services
-from bot.config import Settings
+from bot.config import Settings, data_dir
 from bot.console_ui import NEEDS_A_TERMINAL, ConsoleUI, Prompter, TerminalPrompter, needs_choice
 from bot.render.blocks import Message
 from bot.render.terminal import render_terminal
@@ -33,12 +31,6 @@ BANNER = (
     "chatops-bot console: type a command as in Slack (/ticket list, /ticket show 4503, "
     '/note add 4503 "called the carrier"); "help" for all commands, Ctrl-D to quit.'
 )
-
-
-def data_dir(settings: Settings) -> Path:
-    path = settings.chatops_data_dir or Path(platformdirs.user_data_dir("chatops-bot"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def parse_line(line: str) -> tuple[str, str] | None:

@@ -17,8 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import gc_policy
 from bot.app import SlackBot, build_app, make_web_client
 from bot.commands import Services
-from bot.config import Settings
-from bot.console import data_dir
+from bot.config import Settings, data_dir
 from bot.metrics import Metrics
 from bot.notify.delivery import Delivery
 from bot.notify.intake import Intake

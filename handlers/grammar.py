@@ -174,7 +174,7 @@ class Request(BaseModel):
     """Base of typed requests. Subclasses list their positional fields in ``positional``;
     when ``rest`` names a field, it takes every remaining word joined by spaces."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     positional: ClassVar[tuple[str, ...]] = ()
     rest: ClassVar[str | None] = None
 

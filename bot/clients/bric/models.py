@@ -62,7 +62,7 @@ OptDateTime = Annotated[dt.datetime | None, BeforeValidator(_blank_is_none)]
 class BricModel(BaseModel):
     """Base of every Bric model: API names, frozen, unknown keys ignored."""
 
-    model_config = ConfigDict(populate_by_name=True, extra="ignore", frozen=True)
+    model_config = ConfigDict(populate_by_name=True, extra="ignore", frozen=True, defer_build=True)
 
 
 class Ref(BricModel):

@@ -127,7 +127,7 @@ Status = Annotated[TicketStatus | str, BeforeValidator(normalise_status)]
 class BruinModel(BaseModel):
     """Base of every Bruin model: aliases are the API's names, matched case-insensitively."""
 
-    model_config = ConfigDict(populate_by_name=True, extra="ignore", frozen=True)
+    model_config = ConfigDict(populate_by_name=True, extra="ignore", frozen=True, defer_build=True)
     _synonyms: ClassVar[dict[str, str]] = {}
 
     @classmethod
