@@ -7,8 +7,8 @@ shortcuts of ``handlers.ticket_actions`` call these same functions.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import ClassVar, Literal
+from collections.abc import Awaitable, Sequence
+from typing import Any, ClassVar, Literal
 
 import structlog
 from pydantic import Field
@@ -129,19 +129,15 @@ async def card_for(
     bruin = services.bruin
     if customer is None:
         customer = await services.customer_for(caller)
+    reads: list[Awaitable[Any]] = [
+        bruin.get_ticket(ticket_id, client_id=customer),
+        bruin.get_ticket_details(ticket_id),
+    ]
     store = services.store
-    watching: bool | None = None
     if store is not None and caller.channel_id and caller.surface != "console":
-        # The watch state is read beside the backend, not after it.
-        ticket, details, watching = await gather_or_cancel(
-            bruin.get_ticket(ticket_id, client_id=customer),
-            bruin.get_ticket_details(ticket_id),
-            store.is_watching(caller.channel_id, ticket_id),
-        )
-    else:
-        ticket, details = await gather_or_cancel(
-            bruin.get_ticket(ticket_id, client_id=customer), bruin.get_ticket_details(ticket_id)
-        )
+        reads.append(store.is_watching(caller.channel_id, ticket_id))  # beside, not after
+    ticket, details, *watch = await gather_or_cancel(*reads)
+    watching: bool | None = watch[0] if watch else None
     buttons = card_buttons(ticket, details, watching=watching)
     return ticket_card(ticket, details, portal_url=services.portal_url, buttons=buttons)
 

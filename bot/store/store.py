@@ -128,12 +128,6 @@ class _TTLCache:
         self._items: dict[tuple[Any, ...], tuple[float, Any]] = {}
         self._loading: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
 
-    def get(self, key: tuple[Any, ...]) -> tuple[bool, Any]:
-        item = self._items.get(key)
-        if item is None or item[0] < time.monotonic():
-            return False, None
-        return True, item[1]
-
     def put(self, key: tuple[Any, ...], value: Any) -> None:
         if len(self._items) >= self.size:
             self._items.clear()
