@@ -41,13 +41,18 @@ class TurnBudget:
         self._used = 0
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self._turn_scheduled = False
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def turn(self) -> None:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # a new loop: nothing scheduled on the old one will run
+            self._loop, self._used, self._turn_scheduled = loop, 0, False
+            self._waiters.clear()
         if self._used < self.per_turn and not self._waiters:
             self._used += 1
             self._schedule_next_turn()
             return
-        waiter = asyncio.get_running_loop().create_future()
+        waiter = loop.create_future()
         self._waiters.append(waiter)
         self._schedule_next_turn()
         await waiter

@@ -62,3 +62,24 @@ async def test_a_cancelled_waiter_gives_its_place_on() -> None:
 def test_a_budget_needs_room_for_one() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         TurnBudget(per_turn=0)
+
+
+def test_a_budget_outlives_its_event_loop() -> None:
+    """A loop that closes mid-turn leaves nothing that blocks the next loop's callers."""
+    budget = TurnBudget(per_turn=2)
+    old = asyncio.new_event_loop()
+
+    async def burst() -> None:
+        for _ in range(2):
+            await budget.turn()
+        old.stop()  # the loop ends before the turn's reset, scheduled on it, can run
+
+    task = old.create_task(burst())
+    old.run_forever()
+    assert task.done()
+    old.close()
+
+    async def more() -> None:
+        await asyncio.wait_for(asyncio.gather(*(budget.turn() for _ in range(5))), 1)
+
+    asyncio.run(more())
