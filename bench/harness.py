@@ -26,6 +26,7 @@ __all__ = [
     "BotProcess",
     "TimedSandbox",
     "cpu_seconds",
+    "file_tail",
     "free_port",
     "percentile",
     "rss_mb",
@@ -171,11 +172,7 @@ class BotProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def log_tail(self, lines: int = 5, width: int = 300) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(line[:width] for line in text.splitlines()[-lines:])
+        return file_tail(self.log_path, lines, width)
 
     def log_events(self) -> dict[str, int]:
         """How often each logged event (JSON lines: ``event`` and ``error``) occurred."""
@@ -257,6 +254,15 @@ def clean_env(**values: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith(_OWN) and k != "PORT"}
     env.update(values)
     return env
+
+
+def file_tail(path: Path, lines: int, width: int = 300) -> str:
+    """The last ``lines`` lines of a log file, each cut at ``width`` ("" if unreadable)."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(line[:width] for line in text.splitlines()[-lines:])
 
 
 # -- statistics -----------------------------------------------------------------------------

@@ -52,6 +52,7 @@ from bench.harness import (
     TimedSandbox,
     clean_env,
     cpu_seconds,
+    file_tail,
     free_port,
     percentile,
     rss_mb,
@@ -221,11 +222,7 @@ class LoadGen:
     deadline: float
 
     def stderr_tail(self, lines: int = 8, width: int = 300) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(line[:width] for line in text.splitlines()[-lines:])
+        return file_tail(self.log_path, lines, width)
 
     def fail(self, why: str) -> BenchError:
         tail = self.stderr_tail()
