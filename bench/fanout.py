@@ -5,7 +5,7 @@ a few seconds; :class:`bot.notify.delivery.Delivery` is driven the way the notif
 it (``run_once`` every ``DELIVERY_TICK``) until the outbox is empty (bounded). The fake
 Slack enforces about one message per second per channel (token bucket, burst 3) and
 answers 429 + ``Retry-After`` beyond it. The Slack client is the bot's own
-(:func:`bot.app.make_web_client`: 429s honoured and retried).
+(:func:`bot.slack.app.make_web_client`: 429s honoured and retried).
 
 Theoretical figures (computed from the actual arrival times):
 
@@ -32,7 +32,6 @@ import aiohttp
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from bot.app import make_web_client
 from bot.clients.bruin import BruinClient, BruinConfig
 from bot.config import Settings
 from bot.notify.delivery import Delivery
@@ -43,9 +42,10 @@ from bot.sandbox import (
     SANDBOX_CUSTOMER_ID,
     start_sandbox,
 )
-from bot.sandbox.slack import FakeSlack
+from bot.slack.app import make_web_client
 from bot.store import Store
 from bot.store.models import OutboxEntry
+from tests.fakes.slack import FakeSlack
 
 __all__ = ["FanoutResult", "ideal_schedule", "no_digest_seconds", "run_fanout"]
 

@@ -32,7 +32,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.sandbox.slack_signing import signed_headers, slash_command_body
+from tests.fakes.slack_signing import signed_headers, slash_command_body
 
 FORM = "application/x-www-form-urlencoded"
 CONNECTION_LIMIT = 2048

@@ -64,7 +64,7 @@ from bench.loadgen import parse_result as parse_loadgen_result
 from bench.variants import VARIANTS
 from bot.logging import configure_logging
 from bot.sandbox import SANDBOX_CUSTOMER_ID, Fault, env_lines
-from bot.sandbox.slack import FakeSlack, ResponseUrlCall
+from tests.fakes.slack import FakeSlack, ResponseUrlCall
 
 Kind = Literal["ours", "naive"]
 

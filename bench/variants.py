@@ -47,7 +47,7 @@ def shared_respond() -> None:
 def ack_first() -> None:
     """Slash commands ack inside bolt's ack phase and run the rest as a task
     (``process_before_response=True``), so bolt no longer polls for the ack every 10 ms."""
-    import bot.app as app
+    import bot.slack.app as app
 
     original_app = getattr(app, "AsyncApp")  # noqa: B009 - a monkeypatch
     original_listener = app.on_command
@@ -258,15 +258,15 @@ def diagnose() -> None:
         setattr(owner, name, wrapper)
 
     for module, attr in [
-        ("bot.app", "SlackBot.run"),
-        ("bot.app", "_deliver"),
-        ("bot.commands", "Dispatcher.dispatch"),
+        ("bot.slack.app", "SlackBot.run"),
+        ("bot.slack.app", "_deliver"),
+        ("bot.core.dispatch", "Dispatcher.dispatch"),
         ("bot.clients.bruin.client", "BruinClient.get_ticket"),
         ("bot.clients.bruin.client", "BruinClient.get_ticket_details"),
         ("bot.clients.core", "ClientCore._send"),
         ("bot.store.store", "Store.is_watching"),
         ("bot.store.store", "Store.channel_customer"),
-        ("bot.slack_respond", "SharedRespond.__call__"),
+        ("bot.slack.respond", "SharedRespond.__call__"),
     ]:
         timed(module, attr)
 

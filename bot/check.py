@@ -11,10 +11,10 @@ from typing import TextIO
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
-from bot.app import make_web_client
 from bot.clients.errors import AuthError, BackendError
 from bot.config import Settings, data_dir
 from bot.services import open_services
+from bot.slack.app import make_web_client
 from bot.store import Store
 
 __all__ = ["run_check"]

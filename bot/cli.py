@@ -76,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.cmd == "console":
         configure_logging("ERROR" if settings.log_level != "DEBUG" else "DEBUG", "console")
-        from bot.console import run_console
+        from bot.console.app import run_console
 
         return asyncio.run(
             run_console(settings, command=args.command, as_json=args.json, reset=args.reset)
@@ -87,7 +87,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         return asyncio.run(serve_forever(host=args.host, port=args.port))
     if args.cmd == "manifest":
-        from bot.manifest import PLACEHOLDER_URL, render_manifest
+        from bot.slack.manifest import PLACEHOLDER_URL, render_manifest
 
         sys.stdout.write(render_manifest(url=args.url or PLACEHOLDER_URL, socket=args.socket))
         return 0

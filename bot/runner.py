@@ -15,15 +15,15 @@ from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import gc_policy
-from bot.app import SlackBot, build_app, make_web_client
-from bot.commands import Services
 from bot.config import Settings, data_dir
+from bot.core.dispatch import Services
 from bot.metrics import Metrics
 from bot.notify.delivery import Delivery
 from bot.notify.intake import Intake
 from bot.notify.service import NotifierService
-from bot.server import BotServer
 from bot.services import open_services
+from bot.slack.app import SlackBot, build_app, make_web_client
+from bot.slack.server import BotServer
 from bot.store import Store
 
 __all__ = ["RunningBot", "run", "running_bot"]

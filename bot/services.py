@@ -13,8 +13,8 @@ import aiohttp
 
 from bot.clients.bric import BricClient, BricConfig
 from bot.clients.bruin import BruinClient, BruinConfig
-from bot.commands import Services
 from bot.config import Settings
+from bot.core.dispatch import Services
 from bot.logging import redactor
 from bot.metrics import Metrics
 

@@ -1,7 +1,7 @@
 """Command families, one module each. ``families()`` feeds the dispatcher.
 
 The modules are imported on call, not here: they import the command core, which imports
-``handlers.grammar``; importing them at package import would be circular.
+``bot.core.grammar``; importing them at package import would be circular.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.commands import CommandFamily
+    from bot.core.dispatch import CommandFamily
 
 __all__ = ["families"]
 

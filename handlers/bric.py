@@ -12,8 +12,9 @@ from typing import Any, ClassVar, Protocol
 
 from pydantic import Field, create_model
 
-from bot.aio import gather_or_cancel
-from bot.commands import Caller, CommandFamily, Services
+from bot.core.aio import gather_or_cancel
+from bot.core.dispatch import Caller, CommandFamily, Services
+from bot.core.grammar import Date, FreeText, Request, UsageError
 from bot.render.blocks import Message
 from bot.render.bric import (
     client_list,
@@ -22,7 +23,6 @@ from bot.render.bric import (
     time_off_added,
     time_off_list,
 )
-from handlers.grammar import Date, FreeText, Request, UsageError
 
 __all__ = [
     "FAMILY",

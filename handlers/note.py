@@ -10,9 +10,9 @@ from bot.clients.errors import (
     TransportError,
     UpstreamUnavailable,
 )
-from bot.commands import Caller, CommandFamily, Services
+from bot.core.dispatch import Caller, CommandFamily, Services
+from bot.core.grammar import FreeText, Request, TicketId
 from bot.render.blocks import Message, note_added, notes_list
-from handlers.grammar import FreeText, Request, TicketId
 
 __all__ = ["FAMILY", "NoteAdd", "NoteList"]
 

@@ -6,9 +6,9 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from bot.commands import Caller, CommandFamily, Services
+from bot.core.dispatch import Caller, CommandFamily, Services
+from bot.core.grammar import Request, TicketId
 from bot.render.blocks import Message, site_card, site_list
-from handlers.grammar import Request, TicketId
 
 __all__ = ["FAMILY", "SiteList", "SiteShow"]
 

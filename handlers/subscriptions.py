@@ -9,11 +9,11 @@ from typing import ClassVar, Literal
 from pydantic import Field
 from slack_sdk.models.blocks import Block
 
-from bot.commands import Caller, Services
+from bot.core.dispatch import Caller, Services
+from bot.core.grammar import Request, TicketId, UsageError
 from bot.render.blocks import Message, context, header, section
 from bot.render.text import escape
 from handlers import ticket
-from handlers.grammar import Request, TicketId, UsageError
 
 __all__ = ["Config", "Notify", "Subscribe", "Unsubscribe", "Watch"]
 

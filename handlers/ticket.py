@@ -14,12 +14,13 @@ import structlog
 from pydantic import Field
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.aio import gather_or_cancel
 from bot.clients.bruin import OPEN, RESOLVED
 from bot.clients.bruin.models import OutageOutcome, Ticket, TicketStatus, Topic
 from bot.clients.errors import BackendError
-from bot.commands import Caller, CommandFamily, Services
-from bot.forms import BUTTON_VALUE_MAX, pack
+from bot.core.aio import gather_or_cancel
+from bot.core.dispatch import Caller, CommandFamily, Services
+from bot.core.forms import BUTTON_VALUE_MAX, pack
+from bot.core.grammar import FreeText, Request, TicketId, UsageError
 from bot.render.blocks import Message, error_message, section, ticket_card, ticket_list
 from bot.render.interactive import (
     card_buttons,
@@ -30,7 +31,6 @@ from bot.render.interactive import (
     with_banner,
 )
 from bot.render.text import escape
-from handlers.grammar import FreeText, Request, TicketId, UsageError
 
 __all__ = [
     "FAMILY",

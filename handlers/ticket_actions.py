@@ -23,12 +23,13 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from bot.audit import Outcome as AuditOutcome
-from bot.audit import audit
 from bot.clients.bruin.models import Contact, InventoryItem, NewNote, Topic
 from bot.clients.errors import ApiError, BackendError, BusyError, NotFound
-from bot.commands import Caller, NotConfigured, Profile, Services
-from bot.forms import Field, Form, Option, Values, check_phone, unpack
+from bot.core.audit import Outcome as AuditOutcome
+from bot.core.audit import audit
+from bot.core.dispatch import Caller, NotConfigured, Profile, Services
+from bot.core.forms import Field, Form, Option, Values, check_phone, unpack
+from bot.core.grammar import UsageError
 from bot.render.blocks import ACTION_LIST_MORE, ACTION_SHOW_TICKET, Message, error_message, section
 from bot.render.interactive import (
     ACTION_CARD_NOTE,
@@ -43,7 +44,6 @@ from bot.render.interactive import (
 )
 from bot.render.text import escape, truncate
 from handlers import note, subscriptions, ticket
-from handlers.grammar import UsageError
 
 __all__ = [
     "ACTIONS",
@@ -178,7 +178,7 @@ def _audit(
     outcome: AuditOutcome,
     detail: str | None = None,
 ) -> None:
-    """The same audit event the dispatcher leaves for a typed write (``bot.audit``)."""
+    """The same audit event the dispatcher leaves for a typed write (``bot.core.audit``)."""
     audit(
         user=flow.caller.user_id,
         channel=flow.caller.channel_id,

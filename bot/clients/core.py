@@ -16,10 +16,10 @@ from typing import Any
 
 import stamina
 
-from bot.aio import TurnBudget
 from bot.clients.auth import AuthStrategy
 from bot.clients.retry import RetryPolicy, retry_hook
 from bot.clients.transport import RawResponse, Transport
+from bot.core.aio import TurnBudget
 
 __all__ = ["CallObserver", "ClientCore", "Decoder", "RequestInfo"]
 
@@ -38,7 +38,7 @@ CallObserver = Callable[[RequestInfo, int | None, float], None]
 
 Params = Mapping[str, Any] | list[tuple[str, str]] | None
 HERD_PER_TURN = 4
-"""Waiters of one shared GET resumed per event-loop turn (see :class:`bot.aio.TurnBudget`)."""
+"""Waiters of one shared GET resumed per event-loop turn (see :class:`bot.core.aio.TurnBudget`)."""
 
 
 class ClientCore:

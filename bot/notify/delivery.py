@@ -30,9 +30,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select, update
 
-from bot.aio import gather_or_cancel
 from bot.clients.bruin import BruinClient
 from bot.clients.errors import BackendError
+from bot.core.aio import gather_or_cancel
 from bot.render.blocks import Message, ticket_card
 from bot.render.notify import change_message, digest_message, dm_message
 from bot.store import Store

@@ -22,10 +22,10 @@ from typing import Any
 import structlog
 from sqlalchemy import select
 
-from bot.aio import gather_or_cancel
 from bot.clients.bruin import BruinClient
 from bot.clients.bruin.models import Site, Ticket, TicketDetails, TicketNote, TicketStatus
 from bot.clients.errors import BackendError
+from bot.core.aio import gather_or_cancel
 from bot.store import Store
 from bot.store.models import (
     Cursor,

@@ -1,7 +1,7 @@
-"""A :class:`bot.forms.Form` as a Slack modal, plus the small views around it.
+"""A :class:`bot.core.forms.Form` as a Slack modal, plus the small views around it.
 
 Each field becomes an ``input`` block whose ``block_id`` and ``action_id`` are the field's
-key, so ``view.state.values`` parse back with :func:`bot.forms.parse_state` and validation
+key, so ``view.state.values`` parse back with :func:`bot.core.forms.parse_state` and validation
 errors are keyed correctly. slack_sdk's models check Slack's limits on ``to_dict()``.
 """
 
@@ -28,7 +28,7 @@ from slack_sdk.models.blocks import Option as SlackOption
 from slack_sdk.models.blocks.block_elements import InputInteractiveElement
 from slack_sdk.models.views import View
 
-from bot.forms import Field, Form, Option
+from bot.core.forms import Field, Form, Option
 from bot.render.blocks import ACTION_OPEN_LINK, button, md
 from bot.render.text import truncate
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from bot.commands import Caller, Dispatcher, Services
 from bot.config import Settings
+from bot.core.dispatch import Caller, Dispatcher, Services
 from bot.sandbox import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from structlog.testing import capture_logs
 
-from bot.commands import Caller, Dispatcher, Services, Subcommand
+from bot.core.dispatch import Caller, Dispatcher, Services, Subcommand
 from bot.sandbox import Fault, RunningSandbox
 from handlers import families
 from tests.commands.conftest import DANA

@@ -12,9 +12,9 @@ import pytest
 from pydantic import SecretStr
 from slack_sdk.models.blocks import Block
 
-from bot.commands import Caller, Dispatcher, Services, Subcommand
 from bot.config import Settings, load_settings
-from bot.console import run_console
+from bot.console.app import run_console
+from bot.core.dispatch import Caller, Dispatcher, Services, Subcommand
 from bot.render.blocks import Message
 from bot.sandbox import (
     BRIC_COMPANY,

@@ -7,7 +7,7 @@ import json
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot.commands import Caller, Dispatcher, Services, Subcommand
+from bot.core.dispatch import Caller, Dispatcher, Services, Subcommand
 from bot.render.blocks import Message
 from bot.sandbox import Fault, RunningSandbox
 from tests.commands.conftest import DANA

@@ -10,7 +10,7 @@ import sys
 from slack_sdk.models.blocks import Block
 
 from bot.config import load_settings
-from bot.console import parse_line, run_console
+from bot.console.app import parse_line, run_console
 
 
 async def one_shot(command: str, *, as_json: bool = False) -> tuple[int, str, str]:

@@ -11,8 +11,8 @@ import sys
 import pytest
 
 from bot.config import load_settings
-from bot.console import run_console
-from bot.console_ui import NEEDS_A_TERMINAL, ScriptedPrompter
+from bot.console.app import run_console
+from bot.console.ui import NEEDS_A_TERMINAL, ScriptedPrompter
 
 
 async def console(

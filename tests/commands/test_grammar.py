@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.grammar import (
+from bot.core.grammar import (
     MAX_TEXT,
     Date,
     Request,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.commands import Dispatcher
+from bot.core.dispatch import Dispatcher
 from bot.sandbox import Fault, RunningSandbox
 from bot.services import open_services
 from handlers import families

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands import Dispatcher, Services
+from bot.core.dispatch import Dispatcher, Services
 from bot.render.blocks import Message
 from bot.sandbox import Fault, RunningSandbox
 from tests.commands.conftest import DANA

@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
-from bot.commands import Dispatcher, Services
+from bot.core.dispatch import Dispatcher, Services
 from bot.notify.webhook import WebhookError, parse_event
 from bot.sandbox import RunningSandbox
-from bot.sandbox.slack_signing import block_actions_payload
 from tests.commands.conftest import DANA
+from tests.fakes.slack_signing import block_actions_payload
 from tests.slack.conftest import Harness
 
 pytestmark = pytest.mark.long

@@ -20,8 +20,8 @@ from bot.sandbox import (
     SANDBOX_CUSTOMER_ID,
     RunningSandbox,
 )
-from bot.sandbox.slack import FakeSlack
 from bot.store import Store
+from tests.fakes.slack import FakeSlack
 from tests.store.conftest import StoreFactory, database_url, open_store, store
 
 __all__ = ["database_url", "open_store", "store"]

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from bot.clients.bruin import BruinClient
 from bot.clients.bruin.models import Contact, NewNote
-from bot.sandbox.slack import FakeSlack
 from bot.store.models import OutboxEntry, TicketCard
+from tests.fakes.slack import FakeSlack
 from tests.notify.conftest import CUSTOMER, Parts
 
 Factory = Any

@@ -6,9 +6,9 @@ import pytest
 from slack_sdk.models.views import View
 
 from bot.clients.bruin.models import Topic
-from bot.forms import Option, pack, parse_state, unpack
+from bot.core.forms import Option, pack, parse_state, unpack
 from bot.render.forms import form_view, info_view, options_payload
-from bot.slack_ui import slack_plain
+from bot.slack.interactive import slack_plain
 from handlers.ticket import default_topic
 from handlers.ticket_actions import create_form, message_note_form
 

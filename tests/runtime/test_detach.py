@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.detach import detach
+from bot.slack.detach import detach
 
 
 class Recorder:

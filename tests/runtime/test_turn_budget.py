@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.aio import TurnBudget
+from bot.core.aio import TurnBudget
 
 
 async def _turns_of(budget: TurnBudget, herd: int) -> list[tuple[int, int]]:

@@ -20,8 +20,8 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.sandbox import slack_signing as ss
-from bot.sandbox.slack import FakeSlack, socket_envelope
+from tests.fakes import slack_signing as ss
+from tests.fakes.slack import FakeSlack, socket_envelope
 
 TS_RE = re.compile(r"^\d{10}\.\d{6}$")
 

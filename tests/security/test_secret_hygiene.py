@@ -18,7 +18,7 @@ from bot.notify.webhook import sign_body
 from bot.runner import running_bot
 from bot.sandbox import Fault, start_sandbox
 from bot.sandbox.bric_seed import BRIC_COMPANY, BRIC_EMAIL, BRIC_PERSON_ID
-from bot.sandbox.slack import FakeSlack
+from tests.fakes.slack import FakeSlack
 from tests.slack.conftest import Harness, bot_settings, wait_for
 
 MARK = "zq9SECRET"

@@ -21,8 +21,8 @@ from bot.sandbox import (
     SANDBOX_CUSTOMER_ID,
     RunningSandbox,
 )
-from bot.sandbox.slack import FakeSlack, ResponseUrlCall
-from bot.sandbox.slack_signing import (
+from tests.fakes.slack import FakeSlack, ResponseUrlCall
+from tests.fakes.slack_signing import (
     event_body,
     interactive_body,
     signed_headers,

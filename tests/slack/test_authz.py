@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.authz import REFUSAL, WriterPolicy
-from bot.sandbox.slack import FakeSlack
-from bot.sandbox.slack_signing import slash_command_body
+from bot.slack.authz import REFUSAL, WriterPolicy
+from tests.fakes.slack import FakeSlack
+from tests.fakes.slack_signing import slash_command_body
 from tests.slack.conftest import Harness, wait_for
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from bot.sandbox import Fault
-from bot.sandbox.slack import FakeSlack
-from bot.sandbox.slack_signing import (
+from tests.fakes.slack import FakeSlack
+from tests.fakes.slack_signing import (
     app_mention_event,
     block_actions_payload,
     message_im_event,
@@ -115,7 +115,7 @@ async def test_ssl_check_and_url_verification(harness: Harness) -> None:
 
 
 def _sign(body: bytes) -> dict[str, str]:
-    from bot.sandbox.slack_signing import sign
+    from tests.fakes.slack_signing import sign
 
     return sign(body, secret=SECRET)
 

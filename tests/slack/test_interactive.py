@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from bot.app import SlackBot
 from bot.sandbox import Fault
-from bot.sandbox.slack import SlackCall
-from bot.sandbox.slack_signing import (
+from bot.slack.app import SlackBot
+from tests.fakes.slack import SlackCall
+from tests.fakes.slack_signing import (
     app_home_opened_event,
     block_actions_payload,
     block_actions_view_payload,

@@ -8,13 +8,13 @@ from pathlib import Path
 import yaml
 from pydantic import SecretStr
 
-from bot.app import REGISTERED
 from bot.check import run_check
-from bot.manifest import PLACEHOLDER_URL, build_manifest, render_manifest
 from bot.runner import running_bot
 from bot.sandbox import RunningSandbox
-from bot.sandbox.slack import FakeSlack, socket_envelope
-from bot.sandbox.slack_signing import slash_command_payload
+from bot.slack.app import REGISTERED
+from bot.slack.manifest import PLACEHOLDER_URL, build_manifest, render_manifest
+from tests.fakes.slack import FakeSlack, socket_envelope
+from tests.fakes.slack_signing import slash_command_payload
 from tests.slack.conftest import Harness, bot_settings, dumps, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,7 +73,7 @@ async def test_every_manifest_command_is_handled_and_others_are_not(harness: Har
 async def test_event_dedupe_holds_across_a_restart(
     slack: FakeSlack, sandbox: RunningSandbox
 ) -> None:
-    from bot.sandbox.slack_signing import app_mention_event
+    from tests.fakes.slack_signing import app_mention_event
 
     settings = bot_settings(sandbox.url, slack)
     event = app_mention_event(text="<@U0BOT> ticket show 4503")

@@ -8,8 +8,8 @@ import pytest
 
 from bot.runner import running_bot
 from bot.sandbox import Fault, RunningSandbox
-from bot.sandbox.slack import FakeSlack
-from bot.sandbox.slack_signing import app_mention_event
+from tests.fakes.slack import FakeSlack
+from tests.fakes.slack_signing import app_mention_event
 from tests.slack.conftest import Harness, bot_settings, dumps
 
 
@@ -48,9 +48,9 @@ async def test_while_draining_new_work_is_turned_away(harness: Harness) -> None:
 async def test_beyond_the_work_bound_new_requests_are_told_busy(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.app
+    import bot.slack.app
 
-    monkeypatch.setattr(bot.app, "MAX_INFLIGHT_TASKS", 0)
+    monkeypatch.setattr(bot.slack.app, "MAX_INFLIGHT_TASKS", 0)
     answer, _ = await harness.command("/ticket", "show 4503")
     assert answer.status == 200
     assert "busy" in answer.text

@@ -19,7 +19,6 @@ from typing import Any, Literal, TypeVar
 import aiohttp
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from bot.aio import gather_or_cancel
 from bot.clients.auth import OAuthClientCredentials
 from bot.clients.bruin.decode import decipher
 from bot.clients.bruin.models import (
@@ -42,6 +41,7 @@ from bot.clients.core import CallObserver, ClientCore
 from bot.clients.errors import BadResponse, NotFound
 from bot.clients.retry import RetryPolicy
 from bot.clients.transport import AiohttpTransport, InFlightLimiter, Transport
+from bot.core.aio import gather_or_cancel
 
 __all__ = ["OPEN", "RESOLVED", "BruinClient", "BruinConfig"]
 

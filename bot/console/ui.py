@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
 from bot.clients.errors import BackendError
-from bot.commands import Caller, Dispatcher, NotConfigured, Services
-from bot.forms import Field, Form, Values
+from bot.core.dispatch import Caller, Dispatcher, NotConfigured, Services
+from bot.core.forms import Field, Form, Values
+from bot.core.grammar import UsageError
 from bot.render.blocks import Message, error_message
 from bot.render.interactive import ACTION_OPEN_CREATE_FORM, ACTION_PREVIEW_CREATE
-from handlers.grammar import UsageError
 from handlers.ticket_actions import (
     F_SERVICE,
     Flow,

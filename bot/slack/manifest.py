@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from bot.app import REGISTERED
+from bot.slack.app import REGISTERED
 
 __all__ = ["BOT_SCOPES", "PLACEHOLDER_URL", "build_manifest", "render_manifest"]
 

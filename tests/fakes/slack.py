@@ -413,8 +413,8 @@ class FakeSlack:
     def __init__(
         self,
         *,
-        bot_token: str = "xoxb-fake",  # noqa: S107 (placeholder, not a credential)
-        app_token: str = "xapp-fake",  # noqa: S107 (placeholder, not a credential)
+        bot_token: str = "xoxb-fake",
+        app_token: str = "xapp-fake",
         team_id: str = "T0001",
         bot_user_id: str = "U0BOT",
         channels: dict[str, bool] | None = None,

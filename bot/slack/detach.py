@@ -40,7 +40,7 @@ _REGISTRARS = ACK_FIRST | {"view", "options"}
 async def _already_acked(*args: Any, **kwargs: Any) -> None:
     if args or kwargs:
         raise TypeError(
-            "this listener is acked before it runs (bot.detach.ACK_FIRST); "
+            "this listener is acked before it runs (bot.slack.detach.ACK_FIRST); "
             "it cannot ack with a payload"
         )
 

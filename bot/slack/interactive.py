@@ -26,13 +26,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.clients.errors import BackendError
-from bot.commands import Caller, NotConfigured, Surface
-from bot.forms import Form, pack, parse_state, unpack
+from bot.core.dispatch import Caller, NotConfigured, Surface
+from bot.core.forms import Form, pack, parse_state, unpack
+from bot.core.grammar import UsageError
 from bot.render.blocks import Message, error_message, ticket_url
 from bot.render.forms import form_view, info_view, options_payload
 from bot.render.interactive import home_view
 from bot.render.text import truncate
-from handlers.grammar import UsageError
 from handlers.ticket_actions import (
     ACTIONS,
     F_DESCRIPTION,
@@ -58,7 +58,7 @@ from handlers.ticket_actions import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import SlackBot
+    from bot.slack.app import SlackBot
 
 __all__ = [
     "FORMS",
@@ -595,7 +595,7 @@ async def on_home_opened(ack: Ack, event: dict[str, Any], context: AsyncBoltCont
 
 
 def register(app: AsyncApp) -> None:
-    """Wire the interactive listeners (plain-call form; ``bot.app.build_app`` calls this)."""
+    """Wire the interactive listeners (plain-call form; ``bot.slack.app.build_app`` calls this)."""
     for kind in FORMS:
         app.view(kind)(on_submit)
     app.options(F_SERVICE)(on_service_options)

@@ -15,9 +15,9 @@ from typing import Any, TextIO
 
 from pydantic import SecretStr
 
-from bot.commands import Caller, Dispatcher, Services
 from bot.config import Settings, data_dir
-from bot.console_ui import NEEDS_A_TERMINAL, ConsoleUI, Prompter, TerminalPrompter, needs_choice
+from bot.console.ui import NEEDS_A_TERMINAL, ConsoleUI, Prompter, TerminalPrompter, needs_choice
+from bot.core.dispatch import Caller, Dispatcher, Services
 from bot.render.blocks import Message
 from bot.render.terminal import render_terminal
 from bot.services import open_services

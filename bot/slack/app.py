@@ -28,17 +28,17 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import slack_ui
-from bot.authz import WriterPolicy
-from bot.commands import Caller, Dispatcher, Services, Surface
 from bot.config import Settings
-from bot.detach import Detaching
-from bot.inflight import InFlight
+from bot.core.dispatch import Caller, Dispatcher, Services, Surface
 from bot.metrics import Metrics
 from bot.render.blocks import ACTION_LIST_MORE, ACTION_OPEN_LINK, ACTION_SHOW_TICKET, Message
 from bot.render.blocks import error_message as error_reply
-from bot.slack_directory import SlackDirectory
-from bot.slack_respond import SharedRespond
+from bot.slack import interactive as slack_ui
+from bot.slack.authz import WriterPolicy
+from bot.slack.detach import Detaching
+from bot.slack.directory import SlackDirectory
+from bot.slack.inflight import InFlight
+from bot.slack.respond import SharedRespond
 from bot.store import Store
 from handlers import families
 from handlers.ticket_actions import ACTIONS, F_SERVICE, button_command, is_form_command
@@ -472,7 +472,7 @@ def build_app(bot: SlackBot) -> AsyncApp:
         authorize=authorize,
         before_authorize=_make_gate(bot),
         request_verification_enabled=not settings.socket_mode,
-        # Answer when the listener acks (see bot.detach), not on bolt's 10 ms ack poll.
+        # Answer when the listener acks (see bot.slack.detach), not on bolt's 10 ms ack poll.
         process_before_response=True,
         raise_error_for_unhandled_request=False,
     )

@@ -1,5 +1,5 @@
 """Forms defined once, shown twice: a Slack modal (``bot.render.forms``) and console prompts
-(``bot.console_ui``).
+(``bot.console.ui``).
 
 A :class:`Form` is a title, a submit label and ordered :class:`Field` s; ``Form.validate``
 is the one validation both front ends run, so an error the console prints is the error

@@ -20,9 +20,9 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 
-from bot.app import SlackBot
 from bot.notify.service import NotifierService
 from bot.notify.webhook import SIGNATURE_HEADER, WebhookError, parse_event, verify
+from bot.slack.app import SlackBot
 
 __all__ = ["MAX_BODY", "BotServer"]
 

@@ -10,7 +10,7 @@ import structlog
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.commands import Profile
+from bot.core.dispatch import Profile
 
 __all__ = ["SlackDirectory"]
 

@@ -1,7 +1,7 @@
 """The command core, independent of Slack: text in, :class:`Message` out.
 
 A request walks one line: command text -> grammar -> authorize -> handler (client call ->
-model -> render). Slack (``bot.app``) and the terminal console (``bot.console``) are two
+model -> render). Slack (``bot.slack.app``) and the terminal console (``bot.console.app``) are two
 front ends over the same :class:`Dispatcher`.
 """
 
@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import structlog
 
-from bot.audit import audit
 from bot.clients.bric import BricClient
 from bot.clients.bruin import BruinClient
 from bot.clients.errors import BackendError, TransportError, UpstreamUnavailable
 from bot.config import Settings
+from bot.core.audit import audit
+from bot.core.grammar import Request, Tokens, UsageError, bind, tokenize
 from bot.render.blocks import Message, error_message, help_message
 from bot.store import Store
-from handlers.grammar import Request, Tokens, UsageError, bind, tokenize
 
 if TYPE_CHECKING:
     from bot.notify.service import NotifierService
