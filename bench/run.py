@@ -447,6 +447,7 @@ async def measure_bot(kind: Kind, params: Params, workdir: Path) -> BotFigures:
             SLACK_BOT_TOKEN=slack.bot_token,
             SLACK_SIGNING_SECRET=secret,
             SLACK_API_URL=slack.api_url,
+            SLACK_RESPONSE_URL_PREFIX=slack.url,
             CHATOPS_DATA_DIR=str(data_dir),
             LOG_LEVEL="WARNING",
         )

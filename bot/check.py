@@ -38,7 +38,7 @@ async def run_check(settings: Settings, *, out: TextIO = sys.stdout) -> int:
         return 1
 
     ok("configuration is valid")
-    mode = "Socket Mode" if settings.socket_mode else f"HTTP on port {settings.port}"
+    mode = "Socket Mode" if settings.socket_mode else f"HTTP on {settings.host}:{settings.port}"
     if settings.slack_bot_token is None:
         return fail("Slack: no bot token", "Set SLACK_BOT_TOKEN to the app's bot token (xoxb-…).")
     if not settings.socket_mode and settings.slack_signing_secret is None:

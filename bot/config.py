@@ -6,6 +6,8 @@ expected form (:class:`ConfigError`). Secrets are ``SecretStr``: they print as `
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -13,6 +15,10 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["ConfigError", "Settings", "data_dir", "load_settings"]
+
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOSTNAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*")
+"""A DNS host name (RFC 1123 labels), for ``HOST`` when it is not an IP address."""
 
 
 def _expect(text: str) -> Any:
@@ -45,6 +51,12 @@ class Settings(BaseSettings):
     )
     slack_api_url: str = Field(
         "https://slack.com/api/", json_schema_extra=_expect("an http(s) URL ending in /api/")
+    )
+    slack_response_url_prefix: str = Field(
+        "https://hooks.slack.com/",
+        json_schema_extra=_expect(
+            "the http(s) URL prefix every response_url must start with, ending in /"
+        ),
     )
     # Bruin
     bruin_oauth_client_id: str | None = Field(
@@ -111,7 +123,36 @@ class Settings(BaseSettings):
     chatops_data_dir: Path | None = Field(
         None, json_schema_extra=_expect("a directory path for the SQLite store and state")
     )
+    chatops_rate_reads_per_minute: int = Field(
+        120, ge=0, le=100_000, json_schema_extra=_expect("reads per user per minute; 0 = no limit")
+    )
+    chatops_rate_writes_per_minute: int = Field(
+        30, ge=0, le=100_000, json_schema_extra=_expect("writes per user per minute; 0 = no limit")
+    )
+    # HTTP server
+    host: str = Field(
+        "0.0.0.0",  # noqa: S104 - a server: Slack must reach it
+        json_schema_extra=_expect("an IP address or host name to listen on, e.g. 0.0.0.0"),
+    )
     port: int = Field(3000, ge=1, le=65535, json_schema_extra=_expect("a TCP port, e.g. 3000"))
+    chatops_http_header_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        le=300,
+        json_schema_extra=_expect("seconds a client may take to send request headers, e.g. 10"),
+    )
+    chatops_http_body_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        le=300,
+        json_schema_extra=_expect("seconds a client may take to send a request body, e.g. 10"),
+    )
+    chatops_http_max_connections: int = Field(
+        500,
+        ge=1,
+        le=100_000,
+        json_schema_extra=_expect("a whole number of open HTTP connections, e.g. 500"),
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", json_schema_extra=_expect("DEBUG, INFO, WARNING or ERROR")
     )
@@ -168,6 +209,31 @@ class Settings(BaseSettings):
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")) or value[-3:] == "://":
             raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("slack_response_url_prefix")
+    @classmethod
+    def _url_prefix(cls, value: str) -> str:
+        scheme, sep, rest = value.partition("://")
+        if scheme not in ("http", "https") or not sep or not rest.split("/")[0]:
+            raise ValueError("must be an http(s) URL with a host")
+        if not value.endswith("/"):
+            raise ValueError("must end with /")
+        return value
+
+    @field_validator("host", mode="before")
+    @classmethod
+    def _strip(cls, value: Any) -> Any:
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            if not _HOSTNAME.fullmatch(value):
+                raise ValueError("not an IP address or host name") from None
         return value
 
     @field_validator(

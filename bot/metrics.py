@@ -47,6 +47,12 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.rate_limited = Counter(
+            "chatops_rate_limited_total",
+            "Requests refused by the per-person rate limit, by kind (read, write).",
+            ["kind"],
+            registry=self.registry,
+        )
         self.notifications = Counter(
             "chatops_notifications",
             "Ticket changes delivered to Slack, by kind (new_ticket, note, status, dm).",

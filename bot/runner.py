@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import gc_policy
 from bot.config import Settings, data_dir
-from bot.core.dispatch import Services
+from bot.core.deps import Services
 from bot.metrics import Metrics
 from bot.notify.delivery import Delivery
 from bot.notify.intake import Intake
@@ -43,7 +44,7 @@ class RunningBot:
 async def running_bot(
     settings: Settings,
     *,
-    host: str = "0.0.0.0",  # noqa: S104 - a server: Slack must reach it
+    host: str | None = None,
     port: int | None = None,
     drain_seconds: float = 20.0,
 ) -> AsyncIterator[RunningBot]:
@@ -63,22 +64,23 @@ async def running_bot(
             aiohttp.ClientSession() as slack_session,
         ):
             client = make_web_client(settings, session=slack_session)
-            services.store = store
             notifier = _notifier(settings, services, store, client, metrics)
-            services.notifier = notifier
+            services = dataclasses.replace(services, store=store, notifier=notifier)
             bot = SlackBot(
-                settings=settings, services=services, store=store, metrics=metrics, client=client
+                settings=settings,
+                services=services,
+                store=store,
+                metrics=metrics,
+                client=client,
+                notifier=notifier,
             )
-            bot.inflight.install(asyncio.get_running_loop())
             app = build_app(bot)
             server = BotServer(
                 bot=bot, app=app, http_events=not settings.socket_mode, notifier=notifier
             )
-            runner = web.AppRunner(server.make_web_app(), handle_signals=False)
-            await runner.setup()
-            site = web.TCPSite(runner, host, settings.port if port is None else port)
-            await site.start()
-            bound = runner.addresses[0][1] if runner.addresses else (port or settings.port)
+            runner, bound = await server.listen(
+                settings.host if host is None else host, settings.port if port is None else port
+            )
             handle = None
             try:
                 warm = asyncio.create_task(server.warm_up())
@@ -109,7 +111,6 @@ async def running_bot(
                 left = await bot.inflight.drain(drain_seconds)
                 if left:
                     log.warning("shutdown_abandoned_work", tasks=left)
-                bot.inflight.uninstall()
                 if notifier is not None:
                     await notifier.stop()
     finally:

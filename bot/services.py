@@ -14,8 +14,8 @@ import aiohttp
 from bot.clients.bric import BricClient, BricConfig
 from bot.clients.bruin import BruinClient, BruinConfig
 from bot.config import Settings
-from bot.core.dispatch import Services
-from bot.logging import redactor
+from bot.core.deps import Services
+from bot.logging import database_password, redactor
 from bot.metrics import Metrics
 
 __all__ = ["bric_config", "bruin_config", "open_services"]
@@ -67,7 +67,10 @@ def register_secret(secret: str) -> None:
 
 
 def register_secrets(settings: Settings) -> None:
-    """Teach the log redactor every configured secret."""
+    """Teach the log redactor every configured secret, and DATABASE_URL's password."""
+    password = database_password(settings.database_url)
+    if password:
+        redactor.register([password])
     redactor.register(
         secret.get_secret_value()
         for secret in (

@@ -1,22 +1,24 @@
-"""Command families, one module each. ``families()`` feeds the dispatcher.
+"""Command families, actions and forms, one module each; each module has ``register``.
 
-The modules are imported on call, not here: they import the command core, which imports
-``bot.core.grammar``; importing them at package import would be circular.
+``build_registry()`` makes a fresh :class:`~bot.core.registry.Registry` with all of them;
+the front ends (Slack, console) build theirs from it. Nothing registers at import.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from bot.core.registry import CommandFamily, Registry
+from handlers import bric, inventory, note, site, subscriptions, ticket, ticket_actions
 
-if TYPE_CHECKING:
-    from bot.core.dispatch import CommandFamily
+__all__ = ["build_registry", "families"]
 
-__all__ = ["families"]
+
+def build_registry() -> Registry:
+    registry = Registry()
+    for module in (ticket, subscriptions, note, inventory, site, bric, ticket_actions):
+        module.register(registry)
+    return registry
 
 
 def families() -> tuple[CommandFamily, ...]:
-    from handlers import bric, inventory, note, site, subscriptions, ticket
-
-    assert subscriptions.FAMILY is ticket.FAMILY  # its subcommands extend /ticket
-
-    return (ticket.FAMILY, note.FAMILY, inventory.FAMILY, site.FAMILY, bric.FAMILY)
+    """The command families in help order (for the manifest and the help text)."""
+    return tuple(build_registry().families.values())

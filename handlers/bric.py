@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Protocol
 
 from pydantic import Field, create_model
 
 from bot.core.aio import gather_or_cancel
-from bot.core.dispatch import Caller, CommandFamily, Services
+from bot.core.caller import Caller
+from bot.core.deps import Services
 from bot.core.grammar import Date, FreeText, Request, UsageError
+from bot.core.registry import Registry, usage_of
 from bot.render.blocks import Message
 from bot.render.bric import (
     client_list,
@@ -25,7 +27,6 @@ from bot.render.bric import (
 )
 
 __all__ = [
-    "FAMILY",
     "BricClocked",
     "BricProjects",
     "TimeoffAdd",
@@ -94,15 +95,15 @@ def _pick(items: Sequence[_Named], value: str, noun: str, usage: str) -> _Named:
     )
 
 
-def _usage(name: str) -> str:
-    return FAMILY.subcommands[name].usage
+def _usage(handler: Callable[..., Any]) -> str:
+    return usage_of(handler)[0]
 
 
 async def projects(req: BricProjects, caller: Caller, services: Services) -> Message:
     """/bric projects [client=…] [type=…]: Bric projects, by client or project type
     (name or id)"""
     bric = services.bric
-    usage = _usage("projects")
+    usage = _usage(projects)
     clients, types = await gather_or_cancel(
         bric.list_clients() if req.client else _nothing(),
         bric.list_project_types() if req.type else _nothing(),
@@ -129,7 +130,7 @@ async def clocked(req: BricClocked, caller: Caller, services: Services) -> Messa
     bric = services.bric
     project = None
     if req.project:
-        project = _pick(await bric.list_projects(), req.project, "project", _usage("clocked"))
+        project = _pick(await bric.list_projects(), req.project, "project", _usage(clocked))
     timers = await bric.list_clocked_times(project_id=project.id if project else None)
     running = [t for t in timers if t.running]
     now = dt.datetime.now(dt.UTC)
@@ -150,7 +151,7 @@ async def timeoff_list(req: Request, caller: Caller, services: Services) -> Mess
 async def timeoff_add(req: TimeoffAdd, caller: Caller, services: Services) -> Message:
     """/bric timeoff add <start> [end] <event name…>: add company-wide time off (a holiday,
     an office closure), signed with your name"""
-    usage = _usage("timeoff add")
+    usage = _usage(timeoff_add)
     first, _, rest = req.event_name.partition(" ")
     end: dt.date | None = None
     name = req.event_name
@@ -189,9 +190,10 @@ async def _nothing() -> list[_Named]:
     return []
 
 
-FAMILY = CommandFamily("/bric", title="Bric (projects and time)")
-FAMILY.add("projects", BricProjects, projects)
-FAMILY.add("clients", BricClients, clients)
-FAMILY.add("clocked", BricClocked, clocked)
-FAMILY.add("timeoff list", TimeoffList, timeoff_list)
-FAMILY.add("timeoff add", TimeoffAdd, timeoff_add, write=True)
+def register(registry: Registry) -> None:
+    family = registry.family("/bric", title="Bric (projects and time)")
+    family.add("projects", BricProjects, projects)
+    family.add("clients", BricClients, clients)
+    family.add("clocked", BricClocked, clocked)
+    family.add("timeoff list", TimeoffList, timeoff_list)
+    family.add("timeoff add", TimeoffAdd, timeoff_add, write=True)

@@ -6,11 +6,13 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from bot.core.dispatch import Caller, CommandFamily, Services
+from bot.core.caller import Caller
+from bot.core.deps import Services
 from bot.core.grammar import Request
+from bot.core.registry import Registry
 from bot.render.blocks import Message, inventory_list
 
-__all__ = ["FAMILY", "InventorySearch"]
+__all__ = ["InventorySearch", "register"]
 
 LIMIT = 40
 
@@ -52,5 +54,7 @@ async def search(req: InventorySearch, caller: Caller, services: Services) -> Me
     return inventory_list(items, search=req.search, limit=LIMIT)
 
 
-FAMILY = CommandFamily("/inventory", title="Inventory", default="search")
-FAMILY.add("search", InventorySearch, search)
+def register(registry: Registry) -> None:
+    registry.family("/inventory", title="Inventory", default="search").add(
+        "search", InventorySearch, search
+    )

@@ -10,11 +10,13 @@ from bot.clients.errors import (
     TransportError,
     UpstreamUnavailable,
 )
-from bot.core.dispatch import Caller, CommandFamily, Services
+from bot.core.caller import Caller
+from bot.core.deps import Services
 from bot.core.grammar import FreeText, Request, TicketId
+from bot.core.registry import Registry
 from bot.render.blocks import Message, note_added, notes_list
 
-__all__ = ["FAMILY", "NoteAdd", "NoteList"]
+__all__ = ["NoteAdd", "NoteList", "register"]
 
 
 class NoteAdd(Request):
@@ -52,10 +54,12 @@ async def _note_exists(services: Services, ticket_id: int, text: str) -> bool:
 
 async def list_(req: NoteList, caller: Caller, services: Services) -> Message:
     """/note list <ticket-id>: a ticket's notes, newest first"""
+    await services.scoped_ticket(caller, req.ticket_id)  # another customer's: not found
     details = await services.bruin.get_ticket_details(req.ticket_id)
     return notes_list(req.ticket_id, details.notes_newest_first())
 
 
-FAMILY = CommandFamily("/note", title="Notes")
-FAMILY.add("add", NoteAdd, add, write=True)
-FAMILY.add("list", NoteList, list_)
+def register(registry: Registry) -> None:
+    family = registry.family("/note", title="Notes")
+    family.add("add", NoteAdd, add, write=True)
+    family.add("list", NoteList, list_)

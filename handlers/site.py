@@ -6,11 +6,13 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from bot.core.dispatch import Caller, CommandFamily, Services
+from bot.core.caller import Caller
+from bot.core.deps import Services
 from bot.core.grammar import Request, TicketId
+from bot.core.registry import Registry
 from bot.render.blocks import Message, site_card, site_list
 
-__all__ = ["FAMILY", "SiteList", "SiteShow"]
+__all__ = ["SiteList", "SiteShow", "register"]
 
 
 class SiteList(Request):
@@ -44,6 +46,7 @@ async def show(req: SiteShow, caller: Caller, services: Services) -> Message:
     return site_card(await services.bruin.get_site(req.site_id, client_id=customer))
 
 
-FAMILY = CommandFamily("/site", title="Sites")
-FAMILY.add("list", SiteList, list_)
-FAMILY.add("show", SiteShow, show)
+def register(registry: Registry) -> None:
+    family = registry.family("/site", title="Sites")
+    family.add("list", SiteList, list_)
+    family.add("show", SiteShow, show)

@@ -9,13 +9,15 @@ from typing import ClassVar, Literal
 from pydantic import Field
 from slack_sdk.models.blocks import Block
 
-from bot.core.dispatch import Caller, Services
+from bot.core.caller import Caller
+from bot.core.deps import Services
 from bot.core.grammar import Request, TicketId, UsageError
+from bot.core.registry import Registry
 from bot.render.blocks import Message, context, header, section
-from bot.render.text import escape
+from bot.render.text import escape, md, md_join, user_mention
 from handlers import ticket
 
-__all__ = ["Config", "Notify", "Subscribe", "Unsubscribe", "Watch"]
+__all__ = ["Config", "Notify", "Subscribe", "Unsubscribe", "Watch", "register"]
 
 
 class Subscribe(Request):
@@ -48,7 +50,8 @@ class Notify(Request):
 
 
 def _reply(text: str, *, public: bool = True) -> Message:
-    return Message(text=text, blocks=[section(escape(text))], public=public)
+    shown = escape(text)  # the text quotes what people typed (category=…, their name)
+    return Message(text=shown, blocks=[section(shown)], public=public)
 
 
 def _where(caller: Caller) -> str:
@@ -105,20 +108,28 @@ async def subscriptions(req: Subscriptions, caller: Caller, services: Services) 
     blocks: list[Block] = [header("Notifications in this channel")]
     if subs:
         lines = [
-            f"*#{s.id}* · {escape(_describe(s.status, s.category, s.site))} · customer "
-            f"{s.customer_id} · by <@{s.created_by}>"
+            md(
+                "*#{}* · {} · customer {} · by {}",
+                s.id,
+                _describe(s.status, s.category, s.site),
+                s.customer_id,
+                user_mention(s.created_by),
+            )
             for s in subs
             if re.fullmatch(r"[UW][A-Z0-9]+", s.created_by)
         ]
-        blocks.append(section("*Subscriptions*\n" + "\n".join(lines)))
+        blocks.append(section(md("*Subscriptions*\n{}", md_join("\n", lines))))
     if watches:
-        blocks.append(section("*Watched tickets*\n" + ", ".join(str(w.ticket_id) for w in watches)))
+        watched = md_join(", ", (w.ticket_id for w in watches))
+        blocks.append(section(md("*Watched tickets*\n{}", watched)))
     if not subs and not watches:
         blocks.append(
-            section("Nothing yet: try /ticket subscribe status=open or /ticket watch <id>.")
+            section(md("Nothing yet: try /ticket subscribe status=open or /ticket watch <id>."))
         )
-    blocks.append(context("New tickets come as cards; notes and status changes in their threads."))
-    return Message(text=f"{len(subs)} subscriptions, {len(watches)} watches", blocks=blocks)
+    blocks.append(
+        context(md("New tickets come as cards; notes and status changes in their threads."))
+    )
+    return Message(text=md("{} subscriptions, {} watches", len(subs), len(watches)), blocks=blocks)
 
 
 async def watch(req: Watch, caller: Caller, services: Services) -> Message:
@@ -130,7 +141,7 @@ async def watch(req: Watch, caller: Caller, services: Services) -> Message:
         channel, req.ticket_id, customer_id=customer, by=caller.user_id
     )
     if services.notifier is not None:
-        await services.notifier.intake.baseline(req.ticket_id, customer_id=customer)
+        await services.notifier.baseline(req.ticket_id, customer_id=customer)
     if not added:
         return _reply(f"This channel already watches ticket {req.ticket_id}.", public=False)
     return _reply(
@@ -168,11 +179,14 @@ async def notify(req: Notify, caller: Caller, services: Services) -> Message:
     return _reply(f"You {state} get a DM when a ticket you opened changes status.", public=False)
 
 
-FAMILY = ticket.FAMILY
-FAMILY.add("subscribe", Subscribe, subscribe, write=True)
-FAMILY.add("unsubscribe", Unsubscribe, unsubscribe, write=True)
-FAMILY.add("subscriptions", Subscriptions, subscriptions)
-FAMILY.add("watch", Watch, watch, write=True)
-FAMILY.add("unwatch", Watch, unwatch, write=True)
-FAMILY.add("config", Config, config, write=True)
-FAMILY.add("notify", Notify, notify)
+def register(registry: Registry) -> None:
+    """What a channel hears about: subcommands of /ticket (``handlers.ticket`` registers the
+    family first)."""
+    family = registry.family("/ticket")
+    family.add("subscribe", Subscribe, subscribe, write=True)
+    family.add("unsubscribe", Unsubscribe, unsubscribe, write=True)
+    family.add("subscriptions", Subscriptions, subscriptions)
+    family.add("watch", Watch, watch, write=True)
+    family.add("unwatch", Watch, unwatch, write=True)
+    family.add("config", Config, config, write=True)
+    family.add("notify", Notify, notify)

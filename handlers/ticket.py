@@ -18,22 +18,23 @@ from bot.clients.bruin import OPEN, RESOLVED
 from bot.clients.bruin.models import OutageOutcome, Ticket, TicketStatus, Topic
 from bot.clients.errors import BackendError
 from bot.core.aio import gather_or_cancel
-from bot.core.dispatch import Caller, CommandFamily, Services
-from bot.core.forms import BUTTON_VALUE_MAX, pack
+from bot.core.caller import Caller
+from bot.core.deps import Services
+from bot.core.forms import BUTTON_VALUE_MAX
 from bot.core.grammar import FreeText, Request, TicketId, UsageError
+from bot.core.registry import Registry
 from bot.render.blocks import Message, error_message, section, ticket_card, ticket_list
 from bot.render.interactive import (
     card_buttons,
     create_preview,
-    new_nonce,
     open_form_prompt,
     outage_existing,
     with_banner,
 )
-from bot.render.text import escape
+from bot.render.text import Mrkdwn, code, md
+from bot.render.values import OutageNote, Preview, new_nonce
 
 __all__ = [
-    "FAMILY",
     "QUICK_TEXT_MAX",
     "TicketClose",
     "TicketList",
@@ -45,6 +46,7 @@ __all__ = [
     "card_with_banner",
     "default_topic",
     "record_created",
+    "register",
 ]
 
 log = structlog.get_logger(__name__)
@@ -164,7 +166,7 @@ def default_topic(topics: Sequence[Topic]) -> Topic | None:
 
 
 def _name(caller: Caller) -> str:
-    return escape(caller.display_name or caller.user_id)
+    return caller.display_name or caller.user_id
 
 
 async def new(req: TicketNew, caller: Caller, services: Services) -> Message:
@@ -185,16 +187,8 @@ async def new(req: TicketNew, caller: Caller, services: Services) -> Message:
             f"Bruin offers no repair category for {req.service_number}; run /ticket new alone "
             "to pick one."
         )
-    value = pack(
-        {
-            "n": new_nonce(),
-            "s": req.service_number,
-            "c": topic.category,
-            "d": req.description,
-            "u": customer,
-        },
-        limit=BUTTON_VALUE_MAX,
-    )
+    # The customer is not in the value: Create re-derives it from the channel.
+    value = Preview(req.service_number, topic.category, req.description, new_nonce()).encode()
     return create_preview(
         contact=(
             "asked when you choose Create"
@@ -240,17 +234,16 @@ async def outage(req: TicketOutage, caller: Caller, services: Services) -> Messa
         reason = result.error_message or f"error code {result.error_code}"
         return error_message(f"Bruin did not open an outage ticket for {sn}: {reason}")
     if outcome in _EXISTING:
-        value = pack(
-            {"t": result.ticket_id, "d": req.description, "n": new_nonce()},
-            limit=BUTTON_VALUE_MAX,
-        )
+        value = OutageNote(result.ticket_id, req.description, new_nonce()).encode()
         sentence = _EXISTING[outcome].format(t=result.ticket_id, sn=sn)
         return outage_existing(sentence, ticket_id=result.ticket_id, value=value)
     log.info("outage_ticket_created", ticket=result.ticket_id, user=caller.user_id)
     await record_created(services, caller, result.ticket_id, customer)
-    banner = (
-        f":rotating_light: {_name(caller)} opened outage ticket *{result.ticket_id}* "
-        f"for `{escape(sn)}`."
+    banner = md(
+        ":rotating_light: {} opened outage ticket *{}* for {}.",
+        _name(caller),
+        result.ticket_id,
+        code(sn),
     )
     return await card_with_banner(services, caller, result.ticket_id, banner, customer=customer)
 
@@ -272,7 +265,12 @@ async def record_created(services: Services, caller: Caller, ticket_id: int, cus
 
 
 async def card_with_banner(
-    services: Services, caller: Caller, ticket_id: int, banner: str, *, customer: int | None = None
+    services: Services,
+    caller: Caller,
+    ticket_id: int,
+    banner: Mrkdwn,
+    *,
+    customer: int | None = None,
 ) -> Message:
     """The fresh card under ``banner``; the banner alone when the write went through but the
     card cannot be read back (the write must not look failed)."""
@@ -320,9 +318,13 @@ async def resolve(req: TicketResolve, caller: Caller, services: Services) -> Mes
         await bruin.add_note(req.ticket_id, caller.signed(req.reason), service_numbers=numbers)
     log.info("ticket_resolved", ticket=req.ticket_id, lines=len(chosen), user=caller.user_id)
     count = f"{len(chosen)} service line" + ("s" if len(chosen) != 1 else "")
-    reason = f": {escape(req.reason)}" if req.reason else "."
-    banner = (
-        f":white_check_mark: {_name(caller)} resolved {count} of ticket *{req.ticket_id}*{reason}"
+    reason = md(": {}", req.reason) if req.reason else md(".")
+    banner = md(
+        ":white_check_mark: {} resolved {} of ticket *{}*{}",
+        _name(caller),
+        count,
+        req.ticket_id,
+        reason,
     )
     return await card_with_banner(services, caller, req.ticket_id, banner)
 
@@ -337,7 +339,7 @@ async def reopen(req: TicketShow, caller: Caller, services: Services) -> Message
     for detail_id in chosen:
         await bruin.set_detail_status(req.ticket_id, detail_id, "O")
     log.info("ticket_reopened", ticket=req.ticket_id, lines=len(chosen), user=caller.user_id)
-    banner = f":arrows_counterclockwise: {_name(caller)} reopened ticket *{req.ticket_id}*."
+    banner = md(":arrows_counterclockwise: {} reopened ticket *{}*.", _name(caller), req.ticket_id)
     return await card_with_banner(services, caller, req.ticket_id, banner)
 
 
@@ -345,7 +347,7 @@ async def close(req: TicketClose, caller: Caller, services: Services) -> Message
     """/ticket close <id> <note…>: close a ticket with a signed closing note"""
     await services.bruin.close_ticket(req.ticket_id, caller.signed(req.note))
     log.info("ticket_closed", ticket=req.ticket_id, user=caller.user_id)
-    banner = f":lock: {_name(caller)} closed ticket *{req.ticket_id}*: {escape(req.note)}"
+    banner = md(":lock: {} closed ticket *{}*: {}", _name(caller), req.ticket_id, req.note)
     return await card_with_banner(services, caller, req.ticket_id, banner)
 
 
@@ -407,11 +409,12 @@ async def resolve_site(services: Services, site: str, customer: int | None = Non
     raise UsageError(f"{len(matches)} sites match {site!r}: {names}. Use site=<site id>.")
 
 
-FAMILY = CommandFamily("/ticket", title="Tickets")
-FAMILY.add("show", TicketShow, show)
-FAMILY.add("list", TicketList, list_)
-FAMILY.add("new", TicketNew, new, write=True)
-FAMILY.add("outage", TicketOutage, outage, write=True)
-FAMILY.add("resolve", TicketResolve, resolve, write=True)
-FAMILY.add("reopen", TicketShow, reopen, write=True)
-FAMILY.add("close", TicketClose, close, write=True)
+def register(registry: Registry) -> None:
+    family = registry.family("/ticket", title="Tickets")
+    family.add("show", TicketShow, show)
+    family.add("list", TicketList, list_)
+    family.add("new", TicketNew, new, write=True)
+    family.add("outage", TicketOutage, outage, write=True)
+    family.add("resolve", TicketResolve, resolve, write=True)
+    family.add("reopen", TicketShow, reopen, write=True)
+    family.add("close", TicketClose, close, write=True)

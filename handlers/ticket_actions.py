@@ -1,36 +1,33 @@
 """Ticket work behind buttons, modals and shortcuts, the same for Slack and the console.
 
-A front end turns a click into ``run_action(action_id, value, flow)`` and a submitted form
-into ``check_form`` (validation, authorization; fast, before Slack's 3 s ack) and then
-``write_form`` (the Bruin write). Both answer with an :class:`Outcome` the front end shows
-its own way: Slack updates the message in place (``chat.update`` or ``response_url``),
-posts in the channel and opens modals; the console prints and prompts.
+``register(registry)`` puts every button of a card, a preview or an outage answer in the
+action table (action id -> handler) and the three modals in the form table. A front end
+turns a click into ``registry.actions[action_id](interaction, value)`` and a submitted form
+into ``kind.check`` (fast, before Slack's 3 s ack; nothing written) and then
+``kind.write``. Both answer with an :class:`~bot.core.registry.Outcome` the front end shows
+its own way.
 
-Every write passes ``flow.authorize`` (Slack: ``SlackBot.may_write``, CHATOPS_WRITERS)
-and is signed with the caller's audit line. A write started by a button claims its
-idempotency key (``kind:nonce`` from the button value) in the store first, so a double
-click or a retried delivery writes once; a failure that provably changed nothing
-releases the claim so the person can click again.
+Every write goes through the one write gate (``bot.core.gate``): authorize, rate, customer
+scope, idempotency claim (the button's nonce or the view id), run, audit. Button values
+are read with the codecs of ``bot.render.values``; they never carry a customer.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 
 import structlog
 
 from bot.clients.bruin.models import Contact, InventoryItem, NewNote, Topic
-from bot.clients.errors import ApiError, BackendError, BusyError, NotFound
-from bot.core.audit import Outcome as AuditOutcome
-from bot.core.audit import audit
-from bot.core.dispatch import Caller, NotConfigured, Profile, Services
-from bot.core.forms import Field, Form, Option, Values, check_phone, unpack
+from bot.clients.errors import BackendError
+from bot.core.caller import Caller, Profile
+from bot.core.deps import NotConfigured, Services
+from bot.core.forms import Field, Form, Option, Values, check_phone
+from bot.core.gate import CLAIM_KIND, Duplicate, Refused, Write, failure_sentence
 from bot.core.grammar import UsageError
-from bot.render.blocks import ACTION_LIST_MORE, ACTION_SHOW_TICKET, Message, error_message, section
+from bot.core.registry import Created, FormKind, Interaction, Outcome, Registry
+from bot.render.blocks import Message, error_message, section
 from bot.render.interactive import (
     ACTION_CARD_NOTE,
     ACTION_CARD_REOPEN,
@@ -42,12 +39,11 @@ from bot.render.interactive import (
     ACTION_PREVIEW_CANCEL,
     ACTION_PREVIEW_CREATE,
 )
-from bot.render.text import escape, truncate
+from bot.render.text import Mrkdwn, code, escape, md, plain_label, truncate
+from bot.render.values import OutageNote, Preview, TicketButton
 from handlers import note, subscriptions, ticket
 
 __all__ = [
-    "ACTIONS",
-    "CLAIM_KIND",
     "FORM_CREATE",
     "FORM_MESSAGE_NOTE",
     "FORM_NOTE",
@@ -61,21 +57,15 @@ __all__ = [
     "F_TICKET",
     "F_UPDATES",
     "TEXT_MAX",
-    "Flow",
-    "Outcome",
-    "button_command",
-    "check_form",
     "contact_values",
     "create_form",
-    "failure_sentence",
     "is_form_command",
     "message_note_form",
-    "no_effect",
     "refresh_create_form",
-    "run_action",
+    "register",
     "service_options",
     "start_create_form",
-    "write_form",
+    "start_watching",
 ]
 
 log = structlog.get_logger(__name__)
@@ -94,61 +84,10 @@ F_UPDATES = "new_post_updates"
 F_TICKET = "note_ticket"
 F_NOTE = "note_text"
 
-CLAIM_KIND = "ui_action"
 TEXT_MAX = 3000
 """Slack's plain_text_input limit; the audit line is added after it."""
 CHECK_SECONDS = 2.0
 """How long a form's pre-write check may wait for Bruin (the ack is due within 3 s)."""
-INVENTORY_TTL = 60.0
-
-ACTIONS = (
-    ACTION_CARD_NOTE,
-    ACTION_CARD_RESOLVE,
-    ACTION_CARD_REOPEN,
-    ACTION_CARD_WATCH,
-    ACTION_CARD_UNWATCH,
-    ACTION_PREVIEW_CREATE,
-    ACTION_PREVIEW_CANCEL,
-    ACTION_OUTAGE_NOTE,
-    ACTION_OPEN_CREATE_FORM,
-)
-"""Every button handled by :func:`run_action`."""
-
-
-@dataclass
-class Flow:
-    """One person working through one interaction: who, with what, under which gate."""
-
-    caller: Caller
-    services: Services
-    authorize: Callable[[Caller], Awaitable[str | None]]
-    identify: Callable[[Caller], Awaitable[Caller]]
-    _identified: Caller | None = field(default=None, init=False)
-
-    async def identified(self) -> Caller:
-        """The caller with display name and profile (looked up once, for the audit line)."""
-        if self._identified is None:
-            self._identified = await self.identify(self.caller)
-        return self._identified
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a click or a submission did, for the front end to show.
-
-    ``replace`` updates the message that held the button in place; ``announce`` is posted
-    in the channel only when that message was not public (an ephemeral card); ``post`` is
-    always posted in the channel (the result of a write); ``reply`` is for the person only.
-    """
-
-    replace: Message | None = None
-    delete: bool = False
-    post: Message | None = None
-    announce: Message | None = None
-    reply: Message | None = None
-    form: Form | None = None
-    ticket_id: int | None = None
-    watch: bool = False
 
 
 def is_form_command(command: str, text: str) -> bool:
@@ -156,60 +95,17 @@ def is_form_command(command: str, text: str) -> bool:
     return command == "/ticket" and text.strip().lower() == "new"
 
 
-def button_command(action_id: str, value: str) -> tuple[str, str] | None:
-    """Buttons that re-run a read command: Show (a list row) and More (the next page)."""
-    if action_id == ACTION_SHOW_TICKET:
-        return "/ticket", f"show {value}"
-    if action_id == ACTION_LIST_MORE:
-        try:
-            filters = json.loads(value or "{}")
-        except ValueError:
-            filters = {}
-        if not isinstance(filters, dict):
-            filters = {}
-        return "/ticket", "list " + " ".join(f'{k}="{v}"' for k, v in filters.items())
-    return None
+def _stopped(exc: BaseException) -> Outcome:
+    """A write the gate stopped or that failed: one sentence for the person."""
+    return Outcome(reply=_error(failure_sentence(exc)))
 
 
-def _audit(
-    flow: Flow,
-    operation: str,
-    object_id: int | None,
-    outcome: AuditOutcome,
-    detail: str | None = None,
-) -> None:
-    """The same audit event the dispatcher leaves for a typed write (``bot.core.audit``)."""
-    audit(
-        user=flow.caller.user_id,
-        channel=flow.caller.channel_id,
-        surface=flow.caller.surface,
-        backend="bruin",
-        operation=operation,
-        object_id=object_id,
-        outcome=outcome,
-        detail=detail,
-    )
+_STOPS = (Refused, UsageError, NotConfigured, BackendError)
+"""What the gate or a write can stop with; each becomes one sentence (failure_sentence)."""
 
 
-def failure_sentence(exc: UsageError | NotConfigured | BackendError) -> str:
-    """One sentence for a failed write; when it may have gone through, say so."""
-    if isinstance(exc, UsageError):
-        return exc.message
-    if isinstance(exc, NotConfigured):
-        return str(exc)
-    if no_effect(exc):
-        return exc.user_message()
-    return f"{exc.user_message()} The change may have gone through: check before trying again."
-
-
-def no_effect(exc: Exception) -> bool:
-    """True when the failed write certainly changed nothing (never sent, or refused with
-    a 4xx): its idempotency claim is released so the person may try again. A timeout, a
-    reset connection or a 5xx may have gone through (as the dispatcher says too), so those
-    keep the claim."""
-    if isinstance(exc, (UsageError, NotConfigured, BusyError)):
-        return True
-    return isinstance(exc, ApiError) and exc.status is not None and 400 <= exc.status < 500
+def _error(sentence: str) -> Message:
+    return error_message(sentence)
 
 
 # -- forms ---------------------------------------------------------------------------------
@@ -406,45 +302,6 @@ def message_note_form(text: str) -> Form:
     )
 
 
-def form_spec(kind: str, values: Values, meta: Mapping[str, object]) -> Form:
-    """The form behind a submission (for its validation)."""
-    if kind == FORM_CREATE:
-        return create_form(values, channel_id=str(meta.get("ch") or ""))
-    if kind == FORM_NOTE:
-        return note_form(int(str(meta.get("t") or 0)))
-    if kind == FORM_MESSAGE_NOTE:
-        return message_note_form("")
-    raise ValueError(f"unknown form {kind!r}")
-
-
-async def check_form(
-    kind: str, values: Values, meta: Mapping[str, object], flow: Flow
-) -> dict[str, str]:
-    """Errors keyed by field (empty: go ahead). Nothing is written here."""
-    form = form_spec(kind, values, meta)
-    errors = form.validate(values)
-    if errors:
-        return errors
-    refusal = await flow.authorize(flow.caller)
-    if refusal is not None:
-        return {form.first_input: refusal}
-    if kind == FORM_MESSAGE_NOTE:
-        ticket_id = int(values[F_TICKET].strip().lstrip("#"))
-        customer = await flow.services.customer_for(flow.caller)
-        try:
-            await asyncio.wait_for(
-                flow.services.bruin.get_ticket(ticket_id, client_id=customer), CHECK_SECONDS
-            )
-        except NotFound:
-            return {F_TICKET: f"Ticket {ticket_id} was not found in Bruin."}
-        except TimeoutError:
-            return {F_TICKET: "Bruin did not answer in time; try again in a moment."}
-        except (BackendError, NotConfigured) as exc:
-            text = exc.user_message() if isinstance(exc, BackendError) else str(exc)
-            return {F_TICKET: truncate(text, 300)}
-    return {}
-
-
 def _contact(values: Values) -> Contact:
     return Contact(
         name=values.get(F_NAME, "").strip() or None,
@@ -492,43 +349,53 @@ async def create_ticket(
 async def _created_card(
     services: Services, caller: Caller, ticket_id: int, number: str, customer: int
 ) -> Message:
-    name = escape(caller.display_name)
-    banner = f":ticket: {name} opened ticket *{ticket_id}* for `{escape(number)}`."
+    banner = md(
+        ":ticket: {} opened ticket *{}* for {}.", caller.display_name, ticket_id, code(number)
+    )
     return await ticket.card_with_banner(services, caller, ticket_id, banner, customer=customer)
 
 
-_FORM_OPERATIONS = {
-    FORM_CREATE: "/ticket new",
-    FORM_NOTE: "/note add",
-    FORM_MESSAGE_NOTE: "/note add",
-}
-
-
-async def write_form(kind: str, values: Values, meta: Mapping[str, object], flow: Flow) -> Outcome:
-    """Do what the submitted form asks (after :func:`check_form` passed and, in Slack, the
-    submission was claimed). Raises BackendError / UsageError / NotConfigured when the
-    write fails; :func:`failure_sentence` words it. Leaves one audit event either way."""
-    operation = _FORM_OPERATIONS.get(kind, kind)
-    target = meta.get("t") if kind == FORM_NOTE else values.get(F_TICKET)
-    object_id = int(str(target).strip().lstrip("#")) if target else None
+async def _checked(interaction: Interaction, write: Write, field_key: str) -> dict[str, str]:
+    """The gate's checks before the ack (authorize, rate, scope), as field errors."""
     try:
-        outcome = await _write_form(kind, values, meta, flow)
-    except UsageError:
-        _audit(flow, operation, object_id, "invalid")
-        raise
+        await asyncio.wait_for(
+            interaction.gate.check(interaction.services, interaction.caller, write),
+            CHECK_SECONDS,
+        )
+    except Refused as exc:
+        return {field_key: exc.sentence}
+    except TimeoutError:
+        return {field_key: "Bruin did not answer in time; try again in a moment."}
     except (BackendError, NotConfigured) as exc:
-        _audit(flow, operation, object_id, "error", type(exc).__name__)
-        raise
-    _audit(flow, operation, outcome.ticket_id, "ok")
-    return outcome
+        return {field_key: plain_label(failure_sentence(exc), 300)}
+    return {}
 
 
-async def _write_form(kind: str, values: Values, meta: Mapping[str, object], flow: Flow) -> Outcome:
-    services = flow.services
-    caller = await flow.identified()
-    if kind == FORM_CREATE:
-        customer = int(str(meta.get("cu") or 0)) or await services.customer_for(caller)
-        number = values[F_SERVICE].strip()
+def _meta_ticket(meta: Mapping[str, object]) -> int:
+    return int(str(meta.get("t") or 0))
+
+
+def _typed_ticket(values: Values) -> int:
+    return int(values[F_TICKET].strip().lstrip("#"))
+
+
+async def _check_create(
+    interaction: Interaction, values: Values, meta: Mapping[str, object]
+) -> dict[str, str]:
+    form = create_form(values, channel_id=interaction.caller.channel_id)
+    return form.validate(values) or await _checked(
+        interaction, Write("/ticket new"), form.first_input
+    )
+
+
+async def _write_create(
+    interaction: Interaction, values: Values, meta: Mapping[str, object]
+) -> Outcome:
+    services = interaction.services
+    number = values[F_SERVICE].strip()
+
+    async def create(caller: Caller) -> Outcome:
+        customer = await services.customer_for(caller)  # the channel's, never the form's
         ticket_id = await create_ticket(
             services,
             caller,
@@ -539,246 +406,277 @@ async def _write_form(kind: str, values: Values, meta: Mapping[str, object], flo
             contact=_contact(values),
         )
         card = await _created_card(services, caller, ticket_id, number, customer)
-        return Outcome(post=card, ticket_id=ticket_id, watch=values.get(F_UPDATES) == "yes")
-    if kind == FORM_NOTE:
-        ticket_id = int(str(meta.get("t") or 0))
-        added = await note.add(
+        return Outcome(post=card, created=Created(ticket_id, watch=values.get(F_UPDATES) == "yes"))
+
+    return await interaction.gate.run(services, interaction.caller, Write("/ticket new"), create)
+
+
+def _note_spec(values: Values, meta: Mapping[str, object]) -> Form:
+    return note_form(_meta_ticket(meta))
+
+
+async def _check_note(
+    interaction: Interaction, values: Values, meta: Mapping[str, object]
+) -> dict[str, str]:
+    form = note_form(_meta_ticket(meta))
+    write = Write("/note add", ticket_id=_meta_ticket(meta))
+    return form.validate(values) or await _checked(interaction, write, form.first_input)
+
+
+async def _write_note(
+    interaction: Interaction, values: Values, meta: Mapping[str, object]
+) -> Outcome:
+    ticket_id = _meta_ticket(meta)
+    services = interaction.services
+
+    async def add(caller: Caller) -> Message:
+        return await note.add(
             note.NoteAdd(ticket_id=ticket_id, text=values[F_NOTE]), caller, services
         )
-        return Outcome(
-            replace=await _card_or_none(flow, ticket_id), announce=added, ticket_id=ticket_id
-        )
-    if kind == FORM_MESSAGE_NOTE:
-        ticket_id = int(values[F_TICKET].strip().lstrip("#"))
-        text = values[F_NOTE].strip()
-        link = meta.get("lk")
-        if link:
-            text = f"{text}\n\nFrom Slack: {link}"
-        added = await note.add(note.NoteAdd(ticket_id=ticket_id, text=text), caller, services)
-        return Outcome(post=added, ticket_id=ticket_id)
-    raise ValueError(f"unknown form {kind!r}")
 
-
-async def start_watching(flow: Flow, ticket_id: int) -> Message:
-    """ "Post updates in this channel": the same as ``/ticket watch`` there."""
-    caller = await flow.identified()
-    return await subscriptions.watch(
-        subscriptions.Watch(ticket_id=ticket_id), caller, flow.services
+    added = await interaction.gate.run(
+        services, interaction.caller, Write("/note add", ticket_id=ticket_id), add
     )
+    return Outcome(replace=await _card_or_none(interaction, ticket_id), announce=added)
+
+
+async def _check_message_note(
+    interaction: Interaction, values: Values, meta: Mapping[str, object]
+) -> dict[str, str]:
+    form = message_note_form("")
+    errors = form.validate(values)
+    if errors:
+        return errors
+    ticket_id = _typed_ticket(values)
+    found = await _checked(interaction, Write("/note add", ticket_id=ticket_id), F_TICKET)
+    if found.get(F_TICKET, "").startswith(f"Ticket {ticket_id} was not found"):
+        return {F_TICKET: f"Ticket {ticket_id} was not found in Bruin."}
+    return found
+
+
+async def _write_message_note(
+    interaction: Interaction, values: Values, meta: Mapping[str, object]
+) -> Outcome:
+    ticket_id = _typed_ticket(values)
+    text = values[F_NOTE].strip()
+    link = meta.get("lk")
+    if link:
+        text = f"{text}\n\nFrom Slack: {link}"
+    services = interaction.services
+
+    async def add(caller: Caller) -> Message:
+        return await note.add(note.NoteAdd(ticket_id=ticket_id, text=text), caller, services)
+
+    added = await interaction.gate.run(
+        services, interaction.caller, Write("/note add", ticket_id=ticket_id), add
+    )
+    return Outcome(post=added)
+
+
+async def start_watching(interaction: Interaction, ticket_id: int) -> Message:
+    """ "Post updates in this channel": the same as ``/ticket watch`` there."""
+    services = interaction.services
+
+    async def watch(caller: Caller) -> Message:
+        return await subscriptions.watch(subscriptions.Watch(ticket_id=ticket_id), caller, services)
+
+    write = Write("/ticket watch", ticket_id=ticket_id)
+    return await interaction.gate.run(services, interaction.caller, write, watch)
 
 
 # -- buttons -------------------------------------------------------------------------------
 
 
-async def _card_or_none(flow: Flow, ticket_id: int) -> Message | None:
+async def _card_or_none(interaction: Interaction, ticket_id: int) -> Message | None:
+    caller = await interaction.gate.identify(interaction.caller)
     try:
-        return await ticket.card_for(flow.services, await flow.identified(), ticket_id)
+        return await ticket.card_for(interaction.services, caller, ticket_id)
     except BackendError as exc:
         log.warning("card_reread_failed", ticket=ticket_id, error=repr(exc))
         return None
 
 
-async def _guarded(
-    flow: Flow,
-    key: str,
-    work: Callable[[Caller], Awaitable[Message]],
-    *,
-    operation: str,
-    ticket_id: int | None,
-) -> Message | None:
-    """Authorize, claim ``key``, run ``work``; None when the key was claimed before (a
-    double click or a redelivery). Failures come back as an error message; every
-    attempt leaves one audit event."""
-    refusal = await flow.authorize(flow.caller)
-    if refusal is not None:
-        _audit(flow, operation, ticket_id, "refused")
-        return error_message(refusal)
-    store = flow.services.store
-    if store is not None and not await store.claim(CLAIM_KIND, key):
-        log.info("duplicate_action_dropped", key=key)
-        return None
-    try:
-        done = await work(await flow.identified())
-    except (UsageError, NotConfigured, BackendError) as exc:
-        if store is not None and no_effect(exc):
-            await store.release(CLAIM_KIND, key)
-        outcome: AuditOutcome = "invalid" if isinstance(exc, UsageError) else "error"
-        _audit(flow, operation, ticket_id, outcome, type(exc).__name__)
-        log.warning("action_failed", key=key, error=repr(exc))
-        return error_message(failure_sentence(exc))
-    _audit(flow, operation, ticket_id, "ok" if done.ok else "error")
-    return done
-
-
-def _ticket_and_nonce(value: str) -> tuple[int, str]:
-    head, _, nonce = value.partition(":")
-    if not head.isdigit() or int(head) <= 0:
-        raise ValueError(f"bad button value {value[:40]!r}")
-    return int(head), nonce or head
-
-
-def _line(text: str) -> Message:
+def _line(text: Mrkdwn) -> Message:
     return Message(text=text, blocks=[section(text)])
 
 
-async def run_action(action_id: str, value: str, flow: Flow) -> Outcome:
-    """What a button does. Unknown or forged values answer one sentence, never raise."""
+async def _open_note_form(interaction: Interaction, value: str) -> Outcome:
+    """Add note (a card): the note form, for writers only."""
+    ticket_id = TicketButton.decode(value).ticket_id
     try:
-        return await _run_action(action_id, value, flow)
-    except (ValueError, TypeError):
-        log.warning("bad_button_value", action=action_id)
-        return Outcome(reply=error_message("That button is out of date; run the command again."))
+        await interaction.gate.may_write(interaction.caller)
+    except Refused as exc:
+        return _stopped(exc)
+    return Outcome(form=note_form(ticket_id))
 
 
-async def _run_action(action_id: str, value: str, flow: Flow) -> Outcome:
-    services = flow.services
-    if action_id in {ACTION_CARD_NOTE, ACTION_OPEN_CREATE_FORM}:
-        refusal = await flow.authorize(flow.caller)
-        if refusal is not None:
-            return Outcome(reply=error_message(refusal))
-        if action_id == ACTION_OPEN_CREATE_FORM:
-            return Outcome(form=await start_create_form(services, flow.caller))
-        return Outcome(form=note_form(_ticket_and_nonce(value)[0]))
-    if action_id in {ACTION_CARD_RESOLVE, ACTION_CARD_REOPEN}:
-        ticket_id, nonce = _ticket_and_nonce(value)
-        req = ticket.TicketResolve(ticket_id=ticket_id)
-        shown = ticket.TicketShow(ticket_id=ticket_id)
-
-        async def status(caller: Caller) -> Message:
-            if action_id == ACTION_CARD_RESOLVE:
-                return await ticket.resolve(req, caller, services)
-            return await ticket.reopen(shown, caller, services)
-
-        operation = "/ticket resolve" if action_id == ACTION_CARD_RESOLVE else "/ticket reopen"
-        done = await _guarded(
-            flow, f"{action_id}:{nonce}", status, operation=operation, ticket_id=ticket_id
-        )
-        if done is None:
-            return Outcome()
-        if not done.ok:
-            return Outcome(reply=done)
-        return Outcome(replace=done, announce=_line(done.text), ticket_id=ticket_id)
-    if action_id in {ACTION_CARD_WATCH, ACTION_CARD_UNWATCH}:
-        ticket_id, nonce = _ticket_and_nonce(value)
-        watch = subscriptions.Watch(ticket_id=ticket_id)
-        handler = subscriptions.watch if action_id == ACTION_CARD_WATCH else subscriptions.unwatch
-
-        async def toggle(caller: Caller) -> Message:
-            return await handler(watch, caller, services)
-
-        operation = "/ticket watch" if action_id == ACTION_CARD_WATCH else "/ticket unwatch"
-        done = await _guarded(
-            flow, f"{action_id}:{nonce}", toggle, operation=operation, ticket_id=ticket_id
-        )
-        if done is None:
-            return Outcome()
-        if not done.ok:
-            return Outcome(reply=done)
-        return Outcome(
-            replace=await _card_or_none(flow, ticket_id), announce=done, ticket_id=ticket_id
-        )
-    if action_id in {ACTION_PREVIEW_CREATE, ACTION_PREVIEW_CANCEL}:
-        return await _preview(action_id, unpack(value), flow)
-    if action_id == ACTION_OUTAGE_NOTE:
-        data = unpack(value)
-        ticket_id, text = int(data.get("t") or 0), str(data.get("d") or "")
-        once = str(data.get("n") or "")
-        if ticket_id <= 0 or not text or not once:
-            raise ValueError("bad outage note value")
-        request = note.NoteAdd(ticket_id=ticket_id, text=text)
-
-        async def add(caller: Caller) -> Message:
-            return await note.add(request, caller, services)
-
-        done = await _guarded(
-            flow, f"{action_id}:{once}", add, operation="/note add", ticket_id=ticket_id
-        )
-        if done is None:
-            return Outcome()
-        if not done.ok:
-            return Outcome(reply=done)
-        confirm = _line(f":memo: Added your description to ticket *{ticket_id}* as a note.")
-        return Outcome(replace=confirm, post=done, ticket_id=ticket_id)
-    raise ValueError(f"unknown action {action_id!r}")
+async def _open_create_form(interaction: Interaction, value: str) -> Outcome:
+    """New ticket… (a prompt or the Home tab): the create form, for writers only."""
+    try:
+        await interaction.gate.may_write(interaction.caller)
+    except Refused as exc:
+        return _stopped(exc)
+    return Outcome(form=await start_create_form(interaction.services, interaction.caller))
 
 
-async def _preview(action_id: str, data: Mapping[str, object], flow: Flow) -> Outcome:
-    """Create / Cancel on a ``/ticket new <sn> <description…>`` preview (one shared key:
-    whichever is clicked first wins, a repeat does nothing)."""
-    nonce = str(data.get("n") or "")
-    number, category, text = (str(data.get(k) or "") for k in ("s", "c", "d"))
-    if not (nonce and number and text):
-        raise ValueError("bad preview value")
-    key = f"preview:{nonce}"
-    store = flow.services.store
-    if action_id == ACTION_PREVIEW_CANCEL:
-        if store is not None and not await store.claim(CLAIM_KIND, key):
-            return Outcome()
-        return Outcome(delete=True)
-    refusal = await flow.authorize(flow.caller)
-    if refusal is not None:
-        return Outcome(reply=error_message(refusal))
-    caller = await flow.identified()
-    values = {F_SERVICE: number, F_CATEGORY: category, F_DESCRIPTION: text}
+async def _set_status(interaction: Interaction, value: str, *, resolve: bool) -> Outcome:
+    button = TicketButton.decode(value)
+    services = interaction.services
+    operation = "/ticket resolve" if resolve else "/ticket reopen"
+
+    async def status(caller: Caller) -> Message:
+        if resolve:
+            return await ticket.resolve(
+                ticket.TicketResolve(ticket_id=button.ticket_id), caller, services
+            )
+        return await ticket.reopen(ticket.TicketShow(ticket_id=button.ticket_id), caller, services)
+
+    write = Write(operation, ticket_id=button.ticket_id, key=f"{operation}:{button.nonce}")
+    try:
+        done = await interaction.gate.run(services, interaction.caller, write, status)
+    except Duplicate:
+        return Outcome()
+    except _STOPS as exc:
+        return _stopped(exc)
+    if not done.ok:
+        return Outcome(reply=done)
+    return Outcome(replace=done, announce=_line(escape(done.text)))
+
+
+async def _resolve(interaction: Interaction, value: str) -> Outcome:
+    """Resolve (a card)."""
+    return await _set_status(interaction, value, resolve=True)
+
+
+async def _reopen(interaction: Interaction, value: str) -> Outcome:
+    """Reopen (a card)."""
+    return await _set_status(interaction, value, resolve=False)
+
+
+async def _toggle_watch(interaction: Interaction, value: str, *, on: bool) -> Outcome:
+    button = TicketButton.decode(value)
+    services = interaction.services
+    operation = "/ticket watch" if on else "/ticket unwatch"
+    handler = subscriptions.watch if on else subscriptions.unwatch
+
+    async def toggle(caller: Caller) -> Message:
+        return await handler(subscriptions.Watch(ticket_id=button.ticket_id), caller, services)
+
+    write = Write(operation, ticket_id=button.ticket_id, key=f"{operation}:{button.nonce}")
+    try:
+        done = await interaction.gate.run(services, interaction.caller, write, toggle)
+    except Duplicate:
+        return Outcome()
+    except _STOPS as exc:
+        return _stopped(exc)
+    if not done.ok:
+        return Outcome(reply=done)
+    return Outcome(replace=await _card_or_none(interaction, button.ticket_id), announce=done)
+
+
+async def _watch(interaction: Interaction, value: str) -> Outcome:
+    """Watch (a card)."""
+    return await _toggle_watch(interaction, value, on=True)
+
+
+async def _unwatch(interaction: Interaction, value: str) -> Outcome:
+    """Unwatch (a card)."""
+    return await _toggle_watch(interaction, value, on=False)
+
+
+async def _outage_note(interaction: Interaction, value: str) -> Outcome:
+    """Add as note (an outage answer): the description onto the ticket that covers it."""
+    found = OutageNote.decode(value)
+    services = interaction.services
+
+    async def add(caller: Caller) -> Message:
+        request = note.NoteAdd(ticket_id=found.ticket_id, text=found.description)
+        return await note.add(request, caller, services)
+
+    write = Write("/note add", ticket_id=found.ticket_id, key=f"{ACTION_OUTAGE_NOTE}:{found.nonce}")
+    try:
+        done = await interaction.gate.run(services, interaction.caller, write, add)
+    except Duplicate:
+        return Outcome()
+    except _STOPS as exc:
+        return _stopped(exc)
+    if not done.ok:
+        return Outcome(reply=done)
+    confirm = _line(md(":memo: Added your description to ticket *{}* as a note.", found.ticket_id))
+    return Outcome(replace=confirm, post=done)
+
+
+async def _preview_cancel(interaction: Interaction, value: str) -> Outcome:
+    """Cancel (a create preview): whichever of Create / Cancel is clicked first wins."""
+    found = Preview.decode(value)
+    store = interaction.services.store
+    if store is not None and not await store.claim(CLAIM_KIND, f"preview:{found.nonce}"):
+        return Outcome()
+    return Outcome(delete=True)
+
+
+async def _preview_create(interaction: Interaction, value: str) -> Outcome:
+    """Create (a create preview): the ticket, for the channel's customer."""
+    found = Preview.decode(value)
+    services = interaction.services
+    try:
+        await interaction.gate.may_write(interaction.caller)
+    except Refused as exc:
+        return _stopped(exc)
+    caller = await interaction.gate.identify(interaction.caller)
+    values = {
+        F_SERVICE: found.service_number,
+        F_CATEGORY: found.category,
+        F_DESCRIPTION: found.description,
+    }
     values |= contact_values(caller.profile)
     if _contact_check(values):
-        form = await start_create_form(flow.services, caller, values=values)
-        note_text = (
+        form = await start_create_form(services, caller, values=values)
+        note_text = md(
             "Bruin needs an email or a phone for the site contact and your profile has "
             "neither; the form is open so you can add one."
         )
         return Outcome(form=form, reply=_line(note_text))
-    customer = int(str(data.get("u") or 0)) or await flow.services.customer_for(caller)
-    created: list[int] = []
 
-    async def create(caller: Caller) -> Message:
+    async def create(caller: Caller) -> tuple[int, Message]:
+        customer = await services.customer_for(caller)  # the channel's, never the value's
         ticket_id = await create_ticket(
-            flow.services,
+            services,
             caller,
             customer=customer,
-            service_number=number,
-            category=category or None,
-            description=text,
+            service_number=found.service_number,
+            category=found.category or None,
+            description=found.description,
             contact=_contact(values),
         )
-        created.append(ticket_id)
-        return await _created_card(flow.services, caller, ticket_id, number, customer)
+        card = await _created_card(services, caller, ticket_id, found.service_number, customer)
+        return ticket_id, card
 
-    done = await _guarded(flow, key, create, operation="/ticket new", ticket_id=None)
-    if done is None:
+    write = Write("/ticket new", key=f"preview:{found.nonce}")
+    try:
+        ticket_id, card = await interaction.gate.run(services, caller, write, create)
+    except Duplicate:
         return Outcome()
-    if not done.ok:
-        return Outcome(reply=done)
-    ticket_id = created[0]
-    confirm = _line(f":white_check_mark: Created ticket *{ticket_id}*; its card is in the channel.")
-    return Outcome(replace=confirm, post=done, ticket_id=ticket_id)
+    except _STOPS as exc:
+        return _stopped(exc)
+    confirm = _line(
+        md(":white_check_mark: Created ticket *{}*; its card is in the channel.", ticket_id)
+    )
+    return Outcome(replace=confirm, post=card, created=Created(ticket_id))
 
 
 # -- service number search -----------------------------------------------------------------
 
 
-@dataclass
-class _Inventory:
-    at: float
-    items: list[InventoryItem]
-
-
-_CACHE_KEY = "ticket_actions.inventory"
-
-
 async def _active_inventory(services: Services, customer: int) -> list[InventoryItem]:
     """The customer's active inventory, read at most once a minute (searching re-reads it
     on every keystroke otherwise); concurrent readers share one call."""
-    cache: dict[int, _Inventory] = services.extras.setdefault(_CACHE_KEY, {})
-    locks: dict[int, asyncio.Lock] = services.extras.setdefault(_CACHE_KEY + ".locks", {})
-    lock = locks.setdefault(customer, asyncio.Lock())
-    async with lock:
-        found = cache.get(customer)
-        if found is None or time.monotonic() - found.at > INVENTORY_TTL:
-            items = await services.bruin.list_inventory(client_id=customer, status="A")
-            found = _Inventory(time.monotonic(), [i for i in items if i.service_number])
-            cache[customer] = found
-        return found.items
+
+    async def load() -> list[InventoryItem]:
+        items = await services.bruin.list_inventory(client_id=customer, status="A")
+        return [i for i in items if i.service_number]
+
+    return await services.inventory.get(customer, load)
 
 
 def _service_label(item: InventoryItem) -> str:
@@ -791,12 +689,39 @@ def _service_label(item: InventoryItem) -> str:
 
 
 async def service_options(
-    services: Services, customer: int, query: str, *, limit: int = 100
+    services: Services, caller: Caller, query: str, *, limit: int = 100
 ) -> list[Option]:
-    """Active service numbers matching ``query`` (service number, product, site), at most
-    ``limit``; numbers that start with the query first."""
+    """Active service numbers of the caller's channel's customer matching ``query``
+    (service number, product, site), at most ``limit``; numbers that start with it first."""
+    customer = await services.customer_for(caller)
     needle = query.strip().lower()
     items = await _active_inventory(services, customer)
     found = [i for i in items if not needle or needle in _service_label(i).lower()]
     found.sort(key=lambda i: (not i.service_number.lower().startswith(needle), i.service_number))
     return [Option(i.service_number, _service_label(i)) for i in found[:limit]]
+
+
+def _create_spec(values: Values, meta: Mapping[str, object]) -> Form:
+    return create_form(values, channel_id=str(meta.get("ch") or ""))
+
+
+def _message_note_spec(values: Values, meta: Mapping[str, object]) -> Form:
+    return message_note_form("")
+
+
+def register(registry: Registry) -> None:
+    """The action table and the form table."""
+    registry.action(ACTION_CARD_NOTE, _open_note_form)
+    registry.action(ACTION_OPEN_CREATE_FORM, _open_create_form)
+    registry.action(ACTION_CARD_RESOLVE, _resolve)
+    registry.action(ACTION_CARD_REOPEN, _reopen)
+    registry.action(ACTION_CARD_WATCH, _watch)
+    registry.action(ACTION_CARD_UNWATCH, _unwatch)
+    registry.action(ACTION_OUTAGE_NOTE, _outage_note)
+    registry.action(ACTION_PREVIEW_CREATE, _preview_create)
+    registry.action(ACTION_PREVIEW_CANCEL, _preview_cancel)
+    registry.form(FORM_CREATE, FormKind(_create_spec, _check_create, _write_create))
+    registry.form(FORM_NOTE, FormKind(_note_spec, _check_note, _write_note))
+    registry.form(
+        FORM_MESSAGE_NOTE, FormKind(_message_note_spec, _check_message_note, _write_message_note)
+    )

@@ -17,11 +17,13 @@ from pydantic import SecretStr
 
 from bot.config import Settings, data_dir
 from bot.console.ui import NEEDS_A_TERMINAL, ConsoleUI, Prompter, TerminalPrompter, needs_choice
-from bot.core.dispatch import Caller, Dispatcher, Services
+from bot.core.caller import Caller
+from bot.core.deps import Services
+from bot.core.dispatch import Dispatcher
 from bot.render.blocks import Message
 from bot.render.terminal import render_terminal
 from bot.services import open_services
-from handlers import families
+from handlers import build_registry
 from handlers.ticket_actions import is_form_command
 
 __all__ = ["data_dir", "parse_line", "run_console"]
@@ -124,7 +126,8 @@ async def run_console(
     """
     user = getpass.getuser()
     caller = Caller(user_id=f"console:{user}", display_name=user, surface="console")
-    dispatcher = Dispatcher(families())
+    registry = build_registry()
+    dispatcher = Dispatcher(registry)
     async with contextlib.AsyncExitStack() as stack:
         local, where = await stack.enter_async_context(_backends(settings, reset=reset))
         services = await stack.enter_async_context(open_services(local))
@@ -137,10 +140,12 @@ async def run_console(
                 prompter = TerminalPrompter()
             ui = None
             if prompter is not None:
-                ui = ConsoleUI(dispatcher, services, caller, prompter, out, show)
+                ui = ConsoleUI(registry, dispatcher, services, caller, prompter, out, show)
             return await _one(dispatcher, services, caller, command, as_json, out, err, ui)
         err.write(f"{BANNER}\nTalking to {where}.\n")
-        ui = ConsoleUI(dispatcher, services, caller, prompter or TerminalPrompter(), out, show)
+        ui = ConsoleUI(
+            registry, dispatcher, services, caller, prompter or TerminalPrompter(), out, show
+        )
         await _loop(dispatcher, services, caller, as_json, out, err, ui, scripted=prompter)
     return 0
 

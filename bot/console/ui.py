@@ -1,6 +1,6 @@
 """The console's side of buttons and modals: a form becomes a sequence of prompts (with the
 same validation as the Slack modal), buttons become numbered choices, and both run the
-same ``handlers.ticket_actions`` flows Slack runs.
+same action and form tables Slack runs (the registry), through the same write gate.
 
 A :class:`Prompter` supplies the answers: the terminal (prompt_toolkit) or, in tests and
 scripted demos, a list. End of input (EOFError) cancels the form or choice at hand.
@@ -13,23 +13,21 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
 from bot.clients.errors import BackendError
-from bot.core.dispatch import Caller, Dispatcher, NotConfigured, Services
+from bot.core.caller import Caller
+from bot.core.deps import NotConfigured, Services
+from bot.core.dispatch import Dispatcher
 from bot.core.forms import Field, Form, Values
+from bot.core.gate import Duplicate, Refused, failure_sentence
 from bot.core.grammar import UsageError
+from bot.core.registry import Interaction, Outcome, Registry
 from bot.render.blocks import Message, error_message
 from bot.render.interactive import ACTION_OPEN_CREATE_FORM, ACTION_PREVIEW_CREATE
+from bot.render.values import show_or_more_command
 from handlers.ticket_actions import (
     F_SERVICE,
-    Flow,
-    Outcome,
-    button_command,
-    check_form,
-    failure_sentence,
     refresh_create_form,
-    run_action,
     service_options,
     start_create_form,
-    write_form,
 )
 
 __all__ = [
@@ -254,6 +252,7 @@ class ConsoleUI:
 
     def __init__(
         self,
+        registry: Registry,
         dispatcher: Dispatcher,
         services: Services,
         caller: Caller,
@@ -261,6 +260,7 @@ class ConsoleUI:
         out: TextIO,
         show: Callable[[Message], None],
     ) -> None:
+        self.registry = registry
         self.dispatcher = dispatcher
         self.services = services
         self.caller = caller
@@ -268,14 +268,10 @@ class ConsoleUI:
         self.out = out
         self.show = show
 
-    def _flow(self) -> Flow:
-        async def allow(caller: Caller) -> str | None:
-            return None  # the console runs as its operator, like a script would
-
-        async def same(caller: Caller) -> Caller:
-            return caller
-
-        return Flow(caller=self.caller, services=self.services, authorize=allow, identify=same)
+    def _interaction(self) -> Interaction:
+        """The console runs as its operator, like a script would: the dispatcher's gate
+        allows every write and still audits it."""
+        return Interaction(caller=self.caller, services=self.services, gate=self.dispatcher.gate)
 
     async def new_ticket(self) -> Message | None:
         """``/ticket new`` alone: the create form as prompts, then the ticket's card."""
@@ -284,10 +280,10 @@ class ConsoleUI:
     async def submit(self, form: Form) -> Message | None:
         """Fill ``form`` by prompts and run it; shows the result and returns it (None when
         cancelled or failed)."""
-        customer = int(form.meta.get("cu") or 0) or self.services.bruin.customer_id
+        customer = await self.services.customer_for(self.caller)
 
         async def suggest(query: str) -> Sequence[Any]:
-            return await service_options(self.services, customer, query, limit=200)
+            return await service_options(self.services, self.caller, query, limit=200)
 
         async def refresh(values: Values) -> Form:
             return await refresh_create_form(
@@ -305,14 +301,17 @@ class ConsoleUI:
         if filled is None:
             return None
         form, values = filled
-        flow = self._flow()
-        errors = await check_form(form.kind, values, form.meta, flow)
+        kind = self.registry.forms[form.kind]
+        turn = self._interaction()
+        errors = await kind.check(turn, values, form.meta)
         if errors:
             self.show(error_message(" ".join(errors.values())))
             return None
         try:
-            outcome = await write_form(form.kind, values, form.meta, flow)
-        except (BackendError, NotConfigured, UsageError) as exc:
+            outcome = await kind.write(turn, values, form.meta)
+        except Duplicate:
+            return None
+        except (BackendError, NotConfigured, UsageError, Refused) as exc:
             self.show(error_message(failure_sentence(exc)))
             return None
         return await self._show_outcome(outcome)
@@ -368,10 +367,16 @@ class ConsoleUI:
 
     async def click(self, button: Button) -> Message | None:
         """What clicking does (after any confirmation); the message now shown, if any."""
-        found = button_command(button.action_id, button.value)
-        if found is not None:
-            message = await self.dispatcher.dispatch(*found, self.caller, self.services)
+        text = show_or_more_command(button.action_id, button.value)
+        if text is not None:
+            message = await self.dispatcher.dispatch("/ticket", text, self.caller, self.services)
             self.show(message)
             return message
-        outcome = await run_action(button.action_id, button.value, self._flow())
+        handler = self.registry.actions.get(button.action_id)
+        try:
+            if handler is None:
+                raise ValueError(button.action_id)
+            outcome = await handler(self._interaction(), button.value)
+        except ValueError:
+            outcome = Outcome(reply=error_message("That button is out of date; run it again."))
         return await self._show_outcome(outcome)

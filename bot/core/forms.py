@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from bot.render.text import clean
+
 __all__ = [
     "BUTTON_VALUE_MAX",
     "METADATA_MAX",
@@ -145,7 +147,8 @@ def check_phone(value: str) -> str | None:
 
 
 def parse_state(state: Mapping[str, Any] | None) -> Values:
-    """``view.state.values`` -> ``{key: text}`` for every element kind the forms use."""
+    """``view.state.values`` -> ``{key: text}`` for every element kind the forms use,
+    cleaned of control and bidi characters (they would be stored in Bruin as typed)."""
     values: Values = {}
     blocks = (state or {}).get("values") or {}
     for actions in blocks.values():
@@ -157,11 +160,11 @@ def parse_state(state: Mapping[str, Any] | None) -> Values:
             kind = entry.get("type")
             if kind in {"static_select", "external_select", "radio_buttons"}:
                 option = entry.get("selected_option") or {}
-                values[action_id] = str(option.get("value") or "")
+                values[action_id] = clean(str(option.get("value") or ""))
             elif kind == "checkboxes":
                 values[action_id] = "yes" if entry.get("selected_options") else ""
             else:
-                values[action_id] = str(entry.get("value") or "")
+                values[action_id] = clean(str(entry.get("value") or ""))
     return values
 
 
@@ -178,9 +181,12 @@ def pack(data: Mapping[str, Any], *, limit: int = METADATA_MAX) -> str:
 
 
 def unpack(text: str | None) -> dict[str, Any]:
-    """The dict ``pack`` made; {} for anything else (a forged or stale value)."""
+    """The dict ``pack`` made; {} for anything else (a forged or stale value). Text values
+    come back cleaned of control and bidi characters (a forged value may carry them)."""
     try:
         data = json.loads(text or "{}")
     except ValueError:
         return {}
-    return data if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: clean(v) if isinstance(v, str) else v for k, v in data.items()}

@@ -20,7 +20,10 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    model_validator,
 )
+
+from bot.render.text import clean
 
 __all__ = [
     "MAX_TEXT",
@@ -89,6 +92,7 @@ def tokenize(text: str) -> Tokens:
         raise UsageError(f"That command is too long ({len(text)} characters; at most {MAX_TEXT}).")
     if any(_is_control(ch) for ch in text):
         raise UsageError("That command contains control characters; type plain text.")
+    text = clean(text)  # bidi overrides and isolates (U+202E…) never reach a backend
     for fancy, plain in _QUOTES.items():
         text = text.replace(fancy, plain)
     items: list[Token] = []
@@ -162,9 +166,10 @@ Date = Annotated[dt.date, BeforeValidator(_date)]
 
 
 def _not_blank(value: str) -> str:
-    if not value.strip():
+    value = clean(value).strip()
+    if not value:
         raise ValueError("the text is empty")
-    return value.strip()
+    return value
 
 
 FreeText = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_not_blank)]
@@ -177,6 +182,15 @@ class Request(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     positional: ClassVar[tuple[str, ...]] = ()
     rest: ClassVar[str | None] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _clean_text(cls, data: Any) -> Any:
+        """Every text argument without control or bidi characters, however the request
+        is built (typed, or by a button or a form in ``handlers.ticket_actions``)."""
+        if isinstance(data, dict):
+            return {k: clean(v) if isinstance(v, str) else v for k, v in data.items()}
+        return data
 
 
 R = TypeVar("R", bound=Request)

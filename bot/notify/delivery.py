@@ -28,15 +28,14 @@ import aiohttp
 import structlog
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import select, update
 
 from bot.clients.bruin import BruinClient
 from bot.clients.errors import BackendError
 from bot.core.aio import gather_or_cancel
 from bot.render.blocks import Message, ticket_card
 from bot.render.notify import change_message, digest_message, dm_message
-from bot.store import Store
-from bot.store.models import OutboxEntry, TicketCard
+from bot.store import Store, aware
+from bot.store.models import OutboxEntry
 
 __all__ = ["METADATA_EVENT", "Delivery"]
 
@@ -93,25 +92,14 @@ class Delivery:
 
     async def run_once(self) -> int:
         """Deliver to every channel whose pace allows a post now; returns entries sent."""
-        async with self.store.session() as session:
-            channels = list(
-                await session.scalars(
-                    select(OutboxEntry.channel_id)
-                    .where(OutboxEntry.state.in_(("pending", "sending")))
-                    .distinct()
-                )
-            )
+        channels = await self.store.outbox_channels()
         now = self._clock()
         ready = [c for c in channels if self._next_post.get(c, 0.0) <= now]
         results = await asyncio.gather(*(self._guarded(c) for c in ready))
         return sum(results)
 
     async def pending(self) -> int:
-        async with self.store.session() as session:
-            rows = await session.scalars(
-                select(OutboxEntry.id).where(OutboxEntry.state.in_(("pending", "sending")))
-            )
-            return len(list(rows))
+        return await self.store.pending_count()
 
     async def _guarded(self, channel: str) -> int:
         async with self._limit:
@@ -122,18 +110,7 @@ class Delivery:
                 return 0
 
     async def _deliver_channel(self, channel: str) -> int:
-        async with self.store.session() as session:
-            entries = list(
-                await session.scalars(
-                    select(OutboxEntry)
-                    .where(
-                        OutboxEntry.channel_id == channel,
-                        OutboxEntry.state.in_(("pending", "sending")),
-                    )
-                    .order_by(OutboxEntry.id)
-                    .limit(BATCH)
-                )
-            )
+        entries = await self.store.pending_entries(channel, limit=BATCH)
         if not entries:
             return 0
         in_doubt = [e for e in entries if e.state == "sending"]
@@ -154,7 +131,7 @@ class Delivery:
         channel, tid, payload = entry.channel_id, entry.ticket_id, dict(entry.payload)
         if entry.kind == "dm":
             return await self._post([entry], channel, None, dm_message(tid, payload))
-        card = await self._card(channel, tid)
+        card = await self.store.card(channel, tid)
         if entry.kind == "new_ticket" or card is None:
             message = await self._fresh_card(tid, payload, lead=entry.kind != "new_ticket")
             return await self._post([entry], channel, None, message, becomes_card=tid)
@@ -169,7 +146,7 @@ class Delivery:
         if sent:
             for entry in entries:
                 if entry.kind == "status":
-                    card = await self._card(channel, entry.ticket_id)
+                    card = await self.store.card(channel, entry.ticket_id)
                     if card is not None:
                         await self._refresh_card(
                             channel, entry.ticket_id, card, dict(entry.payload)
@@ -208,7 +185,7 @@ class Delivery:
         becomes_card: int | None = None,
     ) -> int:
         ids = [e.id for e in entries]
-        await self._mark(ids, state="sending", thread_ts=thread_ts, bump=True)
+        await self.store.mark_sending(ids, thread_ts=thread_ts)
         self._crash("marked")
         try:
             resp = await self.slack.chat_postMessage(
@@ -221,7 +198,10 @@ class Delivery:
             error = str(exc.response.get("error", "unknown"))
             attempts = max(e.attempts for e in entries) + 1
             final = error in UNDELIVERABLE or attempts >= MAX_ATTEMPTS
-            await self._mark(ids, state="failed" if final else "pending", error=error)
+            if final:
+                await self.store.mark_failed(ids, error=error)
+            else:
+                await self.store.mark_pending(ids, error=error)
             log.warning("delivery_refused", channel=channel, error=error, ids=ids, final=final)
             return 0
         except (aiohttp.ClientError, TimeoutError) as exc:
@@ -230,61 +210,15 @@ class Delivery:
         self._crash("posted")
         ts = str(resp.get("ts"))
         posted_channel = str(resp.get("channel") or channel)
-        await self._mark_sent(ids, ts, card=(channel, becomes_card, ts) if becomes_card else None)
+        await self.store.mark_sent(
+            ids, ts, card=(channel, becomes_card, ts) if becomes_card else None
+        )
         self._crash("committed")
         log.info("delivered", channel=posted_channel, ids=ids, ts=ts)
         if self._on_sent is not None:
             for entry in entries:
                 self._on_sent(entry.kind, 1)
         return len(ids)
-
-    # -- state --------------------------------------------------------------------------------
-
-    async def _card(self, channel: str, tid: int) -> str | None:
-        async with self.store.session() as session:
-            card = await session.get(TicketCard, (channel, tid))
-            return card.message_ts if card else None
-
-    async def _mark(
-        self,
-        ids: Sequence[int],
-        *,
-        state: str,
-        thread_ts: str | None = None,
-        error: str | None = None,
-        bump: bool = False,
-    ) -> None:
-        values: dict[str, Any] = {"state": state}
-        if bump:
-            values["attempts"] = OutboxEntry.attempts + 1
-            values["thread_ts"] = thread_ts
-        if error is not None:
-            values["error"] = error[:64]
-        async with self.store.session.begin() as session:
-            await session.execute(
-                update(OutboxEntry).where(OutboxEntry.id.in_(list(ids))).values(**values)
-            )
-
-    async def _mark_sent(
-        self, ids: Sequence[int], ts: str, *, card: tuple[str, int, str] | None
-    ) -> None:
-        now = dt.datetime.now(dt.UTC)
-        async with self.store.session.begin() as session:
-            await session.execute(
-                update(OutboxEntry)
-                .where(OutboxEntry.id.in_(list(ids)))
-                .values(state="sent", message_ts=ts, sent_at=now, error=None)
-            )
-            if card is not None:
-                channel, tid, card_ts = card
-                stmt = self.store.insert(TicketCard).values(
-                    channel_id=channel, ticket_id=tid, message_ts=card_ts
-                )
-                stmt = stmt.on_conflict_do_update(
-                    index_elements=[TicketCard.channel_id, TicketCard.ticket_id],
-                    set_={"message_ts": card_ts, "updated_at": now},
-                )
-                await session.execute(stmt)
 
     # -- recovery of in-doubt posts -------------------------------------------------------------
 
@@ -309,11 +243,11 @@ class Delivery:
             ts = str(message.get("ts"))
             single = len(ids) == 1 and wanted[ids[0]].kind == "new_ticket"
             card = (channel, wanted[ids[0]].ticket_id, ts) if single else None
-            await self._mark_sent(ids, ts, card=card)
+            await self.store.mark_sent(ids, ts, card=card)
             found |= set(ids)
         lost = [i for i in wanted if i not in found]
         if lost:  # definitely not posted: back to the queue
-            await self._mark(lost, state="pending")
+            await self.store.mark_pending(lost)
         log.info("recovered", channel=channel, posted=sorted(found), reposting=lost)
         return found
 
@@ -322,7 +256,7 @@ class Delivery:
         if channel.startswith(("U", "W")):  # a DM addressed by user id
             opened = await self.slack.conversations_open(users=channel)
             target = str((opened.get("channel") or {}).get("id") or channel)
-        oldest = min(_aware(e.created_at) for e in entries) - dt.timedelta(minutes=2)
+        oldest = min(aware(e.created_at) for e in entries) - dt.timedelta(minutes=2)
         messages: list[dict[str, Any]] = []
         roots = {e.thread_ts for e in entries}
         for root in roots:
@@ -339,7 +273,3 @@ class Delivery:
                 )
             messages.extend(resp.get("messages") or [])
         return messages
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

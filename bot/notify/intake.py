@@ -15,28 +15,18 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from sqlalchemy import select
 
 from bot.clients.bruin import BruinClient
 from bot.clients.bruin.models import Site, Ticket, TicketDetails, TicketNote, TicketStatus
 from bot.clients.errors import BackendError
 from bot.core.aio import gather_or_cancel
-from bot.store import Store
-from bot.store.models import (
-    Cursor,
-    OutboxEntry,
-    SlackTicket,
-    Subscription,
-    TicketCard,
-    TicketState,
-    UserPrefs,
-    Watch,
-)
+from bot.store import Notification, Store, TicketUpdate, aware
+from bot.store.models import Subscription, TicketState
 
 __all__ = ["Change", "Intake", "detect", "matches"]
 
@@ -192,118 +182,69 @@ class Intake:
         sites: dict[int, Site],
     ) -> int:
         tid = ticket.ticket_id
-        store = self.store
-        async with store.session.begin() as session:
-            query = select(TicketState).where(
-                TicketState.customer_id == customer_id, TicketState.ticket_id == tid
+        async with self.store.ticket_update(customer_id, tid) as update:
+            changes = [] if baseline else detect(update.state, ticket, details, is_new=is_new)
+            await update.save_state(
+                status=_status(ticket),
+                note_ids=sorted({note_key(n) for n in details.notes}),
+                note_digest=note_digest(ticket.most_recent_note),
+                changed=bool(changes),
             )
-            if store.dialect == "postgresql":
-                query = query.with_for_update()
-            state = await session.scalar(query)
-            changes = [] if baseline else detect(state, ticket, details, is_new=is_new)
-            note_ids = sorted({note_key(n) for n in details.notes})
-            digest = note_digest(ticket.most_recent_note)
-            if state is None:
-                version = 1 if changes else 0
-                await session.execute(
-                    store.insert(TicketState)
-                    .values(
-                        customer_id=customer_id,
-                        ticket_id=tid,
-                        status=_status(ticket),
-                        note_ids=note_ids,
-                        note_digest=digest,
-                        version=version,
-                    )
-                    .on_conflict_do_nothing()
-                )
-            else:
-                state.status = _status(ticket)
-                state.note_ids = note_ids
-                state.note_digest = digest
-                state.seen_at = dt.datetime.now(dt.UTC)
-                if changes:
-                    state.version += 1
             if not changes:
                 return 0
-            rows = await self._plan(session, customer_id, ticket, changes, sites)
-            if not rows:
+            notifications = await self._plan(update, customer_id, ticket, changes, sites)
+            if not notifications:
                 return 0
-            result = await session.execute(
-                store.insert(OutboxEntry).values(rows).on_conflict_do_nothing()
-            )
-            added = int(result.rowcount or 0)  # type: ignore[attr-defined]
+            added = await update.enqueue_notifications(notifications)
         log.info("ticket_changes", ticket=tid, changes=[c.key for c in changes], queued=added)
         return added
 
     async def _plan(
         self,
-        session: Any,
+        update: TicketUpdate,
         customer_id: int,
         ticket: Ticket,
         changes: Sequence[Change],
         sites: dict[int, Site],
-    ) -> list[dict[str, Any]]:
+    ) -> list[Notification]:
         tid = ticket.ticket_id
-        rows: list[dict[str, Any]] = []
+        out: list[Notification] = []
 
         def entry(channel: str, kind: str, change: Change) -> None:
-            rows.append(
-                {
-                    "dedupe_key": f"{kind}:{channel}:{tid}:{change.key}"[:255],
-                    "channel_id": channel,
-                    "ticket_id": tid,
-                    "kind": kind,
-                    "state": "pending",
-                    "attempts": 0,
-                    "payload": {
-                        "customer_id": customer_id,
-                        "summary": change.summary,
-                        "old_status": change.old_status,
-                        "new_status": change.new_status,
-                        "note": change.note,
-                    },
-                }
-            )
+            payload = {
+                "customer_id": customer_id,
+                "summary": change.summary,
+                "old_status": change.old_status,
+                "new_status": change.new_status,
+                "note": change.note,
+            }
+            key = f"{kind}:{channel}:{tid}:{change.key}"
+            out.append(Notification(key, channel, tid, kind, payload))
 
         followers: set[str] | None = None
         for change in changes:
             if change.kind == "created":
-                subs = await session.scalars(
-                    select(Subscription).where(Subscription.customer_id == customer_id)
-                )
+                subs = await update.subscriptions()
                 created = ticket.created_at or dt.datetime.now(dt.UTC)
                 # A channel that already shows the ticket (opened there from Slack) gets no
                 # second card.
-                shown = set(
-                    await session.scalars(
-                        select(TicketCard.channel_id).where(TicketCard.ticket_id == tid)
-                    )
-                )
+                shown = await update.card_channels()
                 for sub in subs:
-                    recent = created >= _aware(sub.created_at) - NEW_TICKET_GRACE
+                    recent = created >= aware(sub.created_at) - NEW_TICKET_GRACE
                     fresh = sub.channel_id not in shown
                     if recent and fresh and matches(sub, ticket, sites):
                         shown.add(sub.channel_id)  # two matching subscriptions: one card
                         entry(sub.channel_id, "new_ticket", change)
                 continue
             if followers is None:
-                watched = await session.scalars(
-                    select(Watch.channel_id).where(Watch.ticket_id == tid)
-                )
-                carded = await session.scalars(
-                    select(TicketCard.channel_id).where(TicketCard.ticket_id == tid)
-                )
-                followers = set(watched) | set(carded)
+                followers = await update.watching_channels() | await update.card_channels()
             for channel in sorted(followers):
                 entry(channel, change.kind, change)
             if change.kind == "status":
-                opener = await session.get(SlackTicket, tid)
+                opener = await update.dm_recipient()
                 if opener is not None:
-                    prefs = await session.get(UserPrefs, opener.user_id)
-                    if prefs is None or prefs.notify_dm:
-                        entry(opener.user_id, "dm", change)
-        return rows
+                    entry(opener, "dm", change)
+        return out
 
     async def baseline(self, ticket_id: int, *, customer_id: int) -> None:
         """Record a ticket's current state without announcing it (a new watch)."""
@@ -324,10 +265,7 @@ class Intake:
         return added
 
     async def _customers(self, default_customer: int | None) -> set[int]:
-        async with self.store.session() as session:
-            found: set[int] = set()
-            for column in (Subscription.customer_id, Watch.customer_id, SlackTicket.customer_id):
-                found |= set(await session.scalars(select(column).distinct()))
+        found = await self.store.followed_customers()
         if default_customer:
             found.add(default_customer)
         return found
@@ -335,15 +273,11 @@ class Intake:
     async def _poll_customer(self, customer: int, now: dt.datetime) -> int:
         added = 0
         cursor_name = f"poll:new:{customer}"
-        async with self.store.session() as session:
-            cursor = await session.get(Cursor, cursor_name)
-            has_subs = await session.scalar(
-                select(Subscription.id).where(Subscription.customer_id == customer).limit(1)
-            )
-        if has_subs and cursor is not None:
-            since = dt.datetime.fromisoformat(cursor.value) - POLL_OVERLAP
+        cursor = await self.store.cursor(cursor_name)
+        if cursor is not None and await self.store.has_subscriptions(customer):
+            since = dt.datetime.fromisoformat(cursor) - POLL_OVERLAP
             fresh = await self.bruin.list_tickets(client_id=customer, created_since=since)
-            known = await self._known(customer, [t.ticket_id for t in fresh])
+            known = await self.store.known_tickets(customer, [t.ticket_id for t in fresh])
             for ticket in fresh:
                 if ticket.ticket_id not in known:
                     added += await self.ingest(
@@ -351,48 +285,11 @@ class Intake:
                     )
         added += await self._poll_followed(customer)
         # The cursor moves only after the entries it implies are committed.
-        stmt = self.store.insert(Cursor).values(name=cursor_name, value=now.isoformat())
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[Cursor.name], set_={"value": now.isoformat(), "updated_at": now}
-        )
-        async with self.store.session.begin() as session:
-            await session.execute(stmt)
+        await self.store.set_cursor(cursor_name, now.isoformat(), now=now)
         return added
 
-    async def _known(self, customer: int, ids: Iterable[int]) -> set[int]:
-        ids = list(ids)
-        if not ids:
-            return set()
-        async with self.store.session() as session:
-            return set(
-                await session.scalars(
-                    select(TicketState.ticket_id).where(
-                        TicketState.customer_id == customer, TicketState.ticket_id.in_(ids)
-                    )
-                )
-            )
-
     async def _poll_followed(self, customer: int) -> int:
-        async with self.store.session() as session:
-            followed = set(
-                await session.scalars(select(Watch.ticket_id).where(Watch.customer_id == customer))
-            )
-            followed |= set(
-                await session.scalars(
-                    select(SlackTicket.ticket_id).where(SlackTicket.customer_id == customer)
-                )
-            )
-            carded = set(await session.scalars(select(TicketCard.ticket_id)))
-            states = {
-                s.ticket_id: s
-                for s in await session.scalars(
-                    select(TicketState).where(
-                        TicketState.customer_id == customer,
-                        TicketState.ticket_id.in_(followed | carded),
-                    )
-                )
-            }
-        followed |= set(states)
+        states = await self.store.followed_tickets(customer)
 
         async def check(tid: int) -> int:
             async with self._reads:
@@ -411,20 +308,10 @@ class Intake:
                 return 0
             return await self.ingest(tid, customer_id=customer, ticket=ticket)
 
-        results = await asyncio.gather(*(check(t) for t in sorted(followed)))
+        results = await asyncio.gather(*(check(t) for t in sorted(states)))
         return sum(results)
 
     async def _sites_for(self, customer: int) -> dict[int, Site]:
-        async with self.store.session() as session:
-            wants = await session.scalar(
-                select(Subscription.id)
-                .where(Subscription.customer_id == customer, Subscription.site.is_not(None))
-                .limit(1)
-            )
-        if not wants:
+        if not await self.store.has_subscriptions(customer, with_site=True):
             return {}
         return {s.site_id: s for s in await self.bruin.list_sites(client_id=customer)}
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

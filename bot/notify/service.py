@@ -20,7 +20,6 @@ import structlog
 from bot.clients.errors import BackendError
 from bot.notify.delivery import Delivery
 from bot.notify.intake import Intake
-from bot.notify.lease import release_lease, try_lease
 from bot.notify.webhook import WebhookEvent
 from bot.store import Store
 
@@ -69,6 +68,10 @@ class NotifierService:
 
     # -- intake ---------------------------------------------------------------------------
 
+    async def baseline(self, ticket_id: int, *, customer_id: int) -> None:
+        """Record a ticket's current state without announcing it (a new watch)."""
+        await self.intake.baseline(ticket_id, customer_id=customer_id)
+
     def submit(self, event: WebhookEvent) -> bool:
         """Queue a webhook's re-read; False when the bounded queue is full (the poller
         remains the safety net)."""
@@ -110,8 +113,8 @@ class NotifierService:
         """One round: renew/take the lease; if leader, poll when due and deliver."""
         now = self._clock()
         if now >= self._next_lease:
-            self.is_leader = await try_lease(
-                self.store, LEASE, self.holder, ttl=1.5 * self.poll_seconds
+            self.is_leader = await self.store.claim_lease(
+                LEASE, self.holder, ttl=1.5 * self.poll_seconds
             )
             interval = self.poll_seconds / (4 if self.is_leader else 2)
             self._next_lease = now + interval
@@ -157,5 +160,5 @@ class NotifierService:
         self._tasks = []
         if self.is_leader and release:
             with contextlib.suppress(Exception):
-                await release_lease(self.store, LEASE, self.holder)
+                await self.store.release_lease(LEASE, self.holder)
             self.is_leader = False

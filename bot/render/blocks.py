@@ -1,6 +1,11 @@
 """Block Kit builders: every message the bot sends is built here with slack_sdk's models.
 
-Backend text is escaped and cut within Slack's limits (named constants in
+Text is :class:`~bot.render.text.Mrkdwn` wherever Slack reads markup (mrkdwn objects and a
+message's top-level ``text``): built with :func:`~bot.render.text.md` and the constructors
+of :mod:`bot.render.text`, so backend and user text is escaped by construction. The
+builders take Mrkdwn; a plain ``str`` given instead is escaped as text (shown literally,
+never read as a mention or a link). ``plain_text`` (headers, buttons) is cleaned of
+control and bidi characters. Everything is cut within Slack's limits (named constants in
 :mod:`bot.render.text`); ``Message.to_dict()`` runs slack_sdk's own validation.
 """
 
@@ -14,6 +19,7 @@ from typing import Any
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
+    BlockElement,
     ButtonElement,
     ConfirmObject,
     ContextBlock,
@@ -36,9 +42,15 @@ from bot.render.text import (
     FIELD_MAX,
     HEADER_MAX,
     SECTION_MAX,
+    Mrkdwn,
+    code,
+    enforce,
     escape,
     fmt_time,
-    plain,
+    md,
+    md_join,
+    plain_label,
+    quote,
     truncate,
 )
 
@@ -56,6 +68,7 @@ __all__ = [
     "help_message",
     "inventory_list",
     "md",
+    "mrkdwn",
     "note_added",
     "notes_list",
     "section",
@@ -74,42 +87,56 @@ ACTION_OPEN_LINK = "open_link"
 
 @dataclass(frozen=True)
 class Message:
-    """What a command answers: fallback ``text`` plus blocks; ``public`` = in channel."""
+    """What a command answers: fallback ``text`` plus blocks; ``public`` = in channel.
 
-    text: str
+    ``text`` is mrkdwn (Slack parses it for mentions and links, and shows it in
+    notifications): give it Mrkdwn; a plain ``str`` is escaped as text here.
+    """
+
+    text: Mrkdwn
     blocks: list[Block] = field(default_factory=list)
     public: bool = False
     ok: bool = True
     card_of: int | None = None
     """The ticket whose card this is: once posted in a channel, its updates thread there."""
 
+    def __post_init__(self) -> None:
+        given: object = self.text  # typed Mrkdwn; a plain str from untyped code is text
+        if not isinstance(given, Mrkdwn):
+            object.__setattr__(self, "text", escape(given))
+
     def to_dict(self) -> dict[str, Any]:
         blocks = self.blocks[:MAX_BLOCKS]
         return {
-            "text": truncate(self.text, SECTION_MAX),
-            "blocks": [b.to_dict() for b in blocks],
+            "text": truncate(escape(self.text), SECTION_MAX),
+            "blocks": [enforce(b.to_dict()) for b in blocks],
         }
 
 
-def md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=truncate(text, SECTION_MAX))
+def mrkdwn(text: Mrkdwn) -> MarkdownTextObject:
+    """A mrkdwn text object (a plain ``str`` is escaped as text), cut within the limit."""
+    return MarkdownTextObject(text=truncate(escape(text), SECTION_MAX))
 
 
-def section(text: str) -> SectionBlock:
-    return SectionBlock(text=md(text))
+def section(text: Mrkdwn, *, accessory: BlockElement | None = None) -> SectionBlock:
+    return SectionBlock(text=mrkdwn(text), accessory=accessory)
 
 
-def fields(pairs: Iterable[tuple[str, str]]) -> SectionBlock:
-    items = [MarkdownTextObject(text=truncate(f"*{k}*\n{v}", FIELD_MAX)) for k, v in pairs]
+def fields(pairs: Iterable[tuple[str, Mrkdwn]]) -> SectionBlock:
+    """Up to ten ``*label*`` / value fields (labels are text, values Mrkdwn)."""
+    items = [
+        MarkdownTextObject(text=truncate(md("*{}*\n{}", k, escape(v)), FIELD_MAX)) for k, v in pairs
+    ]
     return SectionBlock(fields=items[:10])
 
 
 def header(text: str) -> HeaderBlock:
-    return HeaderBlock(text=PlainTextObject(text=truncate(text, HEADER_MAX), emoji=True))
+    """A header: plain text (no markup is read there), cleaned and cut."""
+    return HeaderBlock(text=PlainTextObject(text=plain_label(text, HEADER_MAX), emoji=True))
 
 
-def context(*parts: str) -> ContextBlock:
-    return ContextBlock(elements=[md(p) for p in parts if p][:10])
+def context(*parts: Mrkdwn) -> ContextBlock:
+    return ContextBlock(elements=[mrkdwn(p) for p in parts if p][:10])
 
 
 def button(
@@ -122,7 +149,7 @@ def button(
     confirm: ConfirmObject | None = None,
 ) -> ButtonElement:
     return ButtonElement(
-        text=PlainTextObject(text=truncate(text, BUTTON_TEXT_MAX)),
+        text=PlainTextObject(text=plain_label(text, BUTTON_TEXT_MAX)),
         action_id=action_id,
         value=value,
         url=url,
@@ -146,10 +173,13 @@ def _status_icon(label: str) -> str:
     return ":large_orange_circle:"
 
 
-def _note_line(note: TicketNote) -> str:
-    who = escape(note.creator or "unknown")
-    body = plain(note.text, NOTE_PREVIEW).replace("\n", "\n>")
-    return f"*{fmt_time(note.created_at)}* · {who}\n>{body}"
+def _note_line(note: TicketNote) -> Mrkdwn:
+    return md(
+        "*{}* · {}\n{}",
+        fmt_time(note.created_at),
+        note.creator or "unknown",
+        quote(note.text, NOTE_PREVIEW),
+    )
 
 
 def ticket_card(
@@ -177,33 +207,38 @@ def ticket_card(
         default=None,
     )
     pairs = [
-        ("Status", f"{_status_icon(status)} {escape(status)}"),
-        ("Category", escape(category) or "—"),
-        ("Site", escape(site) or "—"),
-        ("Created", f"{fmt_time(ticket.created_at)}\nby {escape(ticket.created_by or '—')}"),
-        ("Updated", fmt_time(updated or ticket.created_at)),
+        ("Status", md("{} {}", _status_icon(status), status)),
+        ("Category", escape(category or "—")),
+        ("Site", escape(site or "—")),
+        ("Created", md("{}\nby {}", fmt_time(ticket.created_at), ticket.created_by or "—")),
+        ("Updated", escape(fmt_time(updated or ticket.created_at))),
     ]
     if ticket.severity:
         pairs.append(("Severity", escape(ticket.severity)))
     blocks.append(fields(pairs))
     if details.details:
-        lines = []
-        for d in details.details:
-            task = f" — {escape(d.current_task_name.strip())}" if d.current_task_name else ""
-            lines.append(f"• `{escape(d.service_number or '?')}` {d.status_label}{task}")
-        blocks.append(section("*Service numbers*\n" + "\n".join(lines)))
+        lines = [
+            md(
+                "• {} {}{}",
+                code(d.service_number or "?"),
+                d.status_label,
+                md(" — {}", d.current_task_name.strip()) if d.current_task_name else md(""),
+            )
+            for d in details.details
+        ]
+        blocks.append(section(md("*Service numbers*\n{}", md_join("\n", lines))))
     notes = details.notes_newest_first()
     if notes:
         blocks.append(DividerBlock())
         shown = notes[:notes_shown]
-        blocks.append(section(f"*Latest notes* ({len(shown)} of {len(notes)})"))
+        blocks.append(section(md("*Latest notes* ({} of {})", len(shown), len(notes))))
         blocks.extend(section(_note_line(n)) for n in shown)
     elif ticket.creation_note:
-        blocks.append(section(f"*Description*\n>{plain(ticket.creation_note, NOTE_PREVIEW)}"))
+        blocks.append(section(md("*Description*\n{}", quote(ticket.creation_note, NOTE_PREVIEW))))
     link = ticket_url(portal_url, ticket.ticket_id)
     elements = [*buttons, button("Open in Bruin", ACTION_OPEN_LINK, url=link)]
     blocks.append(ActionsBlock(elements=elements[:25]))
-    summary = f"Ticket {ticket.ticket_id} · {status} · {category or 'no category'}"
+    summary = md("Ticket {} · {} · {}", ticket.ticket_id, status, category or "no category")
     return Message(text=summary, blocks=blocks, card_of=ticket.ticket_id)
 
 
@@ -218,51 +253,57 @@ def ticket_list(
     """A compact list, newest first, with a Show button per ticket and More when paged."""
     blocks: list[Block] = [header(title)]
     if not tickets:
-        blocks.append(section("No tickets match."))
-        return Message(text=f"{title}: none", blocks=blocks)
+        blocks.append(section(md("No tickets match.")))
+        return Message(text=md("{}: none", title), blocks=blocks)
     for t in tickets:
         site = t.address.one_line() if t.address else ""
-        parts = [f"*{t.ticket_id}*", _status_icon(t.status_label) + " " + escape(t.status_label)]
+        parts = [md("*{}*", t.ticket_id), md("{} {}", _status_icon(t.status_label), t.status_label)]
         if t.category:
             parts.append(escape(t.category))
         if site:
             parts.append(escape(truncate(site, 80)))
-        parts.append(fmt_time(t.created_at))
+        parts.append(escape(fmt_time(t.created_at)))
         blocks.append(
-            SectionBlock(
-                text=md(" · ".join(parts)),
+            section(
+                md_join(" · ", parts),
                 accessory=button("Show", ACTION_SHOW_TICKET, value=str(t.ticket_id)),
             )
         )
     shown_to = offset + len(tickets)
     count = f"{offset + 1}–{shown_to} of {total}" if total is not None else f"{len(tickets)} shown"
-    blocks.append(context(count))
+    blocks.append(context(escape(count)))
     if more_value is not None:
         blocks.append(
             ActionsBlock(elements=[button("More", ACTION_LIST_MORE, value=json.dumps(more_value))])
         )
-    return Message(text=f"{title}: {count}", blocks=blocks)
+    return Message(text=md("{}: {}", title, count), blocks=blocks)
 
 
 def notes_list(ticket_id: int, notes: Sequence[TicketNote], *, limit: int = 20) -> Message:
     title = f"Notes on ticket {ticket_id}"
     blocks: list[Block] = [header(title)]
     if not notes:
-        blocks.append(section("No notes yet."))
+        blocks.append(section(md("No notes yet.")))
     shown = list(notes)[:limit]
     blocks.extend(section(_note_line(n)) for n in shown)
     if len(notes) > len(shown):
-        blocks.append(context(f"{len(shown)} newest of {len(notes)} notes"))
-    return Message(text=f"{title}: {len(notes)}", blocks=blocks)
+        blocks.append(context(md("{} newest of {} notes", len(shown), len(notes))))
+    return Message(text=md("{}: {}", title, len(notes)), blocks=blocks)
 
 
 def note_added(ticket_id: int, stored_text: str, *, author: str) -> Message:
     """Posted in channel after a note is written (the audit line is part of the note)."""
-    body = plain(stored_text, NOTE_PREVIEW).replace("\n", "\n>")
     return Message(
-        text=f"{author} added a note to ticket {ticket_id}",
+        text=md("{} added a note to ticket {}", author, ticket_id),
         blocks=[
-            section(f":memo: *{escape(author)}* added a note to ticket *{ticket_id}*\n>{body}"),
+            section(
+                md(
+                    ":memo: *{}* added a note to ticket *{}*\n{}",
+                    author,
+                    ticket_id,
+                    quote(stored_text, NOTE_PREVIEW),
+                )
+            ),
         ],
         public=True,
     )
@@ -272,74 +313,84 @@ def inventory_list(items: Sequence[InventoryItem], *, search: str | None, limit:
     title = f"Inventory matching “{search}”" if search else "Inventory"
     blocks: list[Block] = [header(title)]
     if not items:
-        blocks.append(section("Nothing matches."))
-        return Message(text=f"{title}: none", blocks=blocks)
+        blocks.append(section(md("Nothing matches.")))
+        return Message(text=md("{}: none", title), blocks=blocks)
     lines = []
     for item in list(items)[:limit]:
         where = item.site_label or (item.address.one_line() if item.address else "")
         product = item.product_category or item.product_type or ""
         lines.append(
-            f"• `{escape(item.service_number)}` {escape(product)} · {item.status_label}"
-            + (f" · {escape(where)}" if where else "")
+            md(
+                "• {} {} · {}{}",
+                code(item.service_number),
+                product,
+                item.status_label,
+                md(" · {}", where) if where else md(""),
+            )
         )
     # Chunk into sections within the 3000-character limit.
-    chunk: list[str] = []
+    chunk: list[Mrkdwn] = []
     for line in lines:
         if sum(len(x) + 1 for x in chunk) + len(line) > SECTION_MAX - 10:
-            blocks.append(section("\n".join(chunk)))
+            blocks.append(section(md_join("\n", chunk)))
             chunk = []
         chunk.append(truncate(line, 300))
     if chunk:
-        blocks.append(section("\n".join(chunk)))
+        blocks.append(section(md_join("\n", chunk)))
     more = f" (first {limit}; narrow the search)" if len(items) > limit else ""
-    blocks.append(context(f"{min(len(items), limit)} of {len(items)} service numbers{more}"))
-    return Message(text=f"{title}: {len(items)}", blocks=blocks[:MAX_BLOCKS])
+    shown = min(len(items), limit)
+    blocks.append(context(md("{} of {} service numbers{}", shown, len(items), more)))
+    return Message(text=md("{}: {}", title, len(items)), blocks=blocks[:MAX_BLOCKS])
 
 
 def site_list(sites: Sequence[Site], *, search: str | None, limit: int = 25) -> Message:
     title = f"Sites matching “{search}”" if search else "Sites"
     blocks: list[Block] = [header(title)]
     if not sites:
-        blocks.append(section("No sites match."))
-        return Message(text=f"{title}: none", blocks=blocks)
+        blocks.append(section(md("No sites match.")))
+        return Message(text=md("{}: none", title), blocks=blocks)
     for site in list(sites)[:limit]:
         address = site.address.one_line() if site.address else ""
-        blocks.append(section(f"*{site.site_id}* · {escape(site.label or '')}\n{escape(address)}"))
-    blocks.append(context(f"{min(len(sites), limit)} of {len(sites)} sites"))
-    return Message(text=f"{title}: {len(sites)}", blocks=blocks)
+        blocks.append(section(md("*{}* · {}\n{}", site.site_id, site.label or "", address)))
+    blocks.append(context(md("{} of {} sites", min(len(sites), limit), len(sites))))
+    return Message(text=md("{}: {}", title, len(sites)), blocks=blocks)
 
 
 def site_card(site: Site) -> Message:
     blocks: list[Block] = [header(f"Site {site.site_id} · {site.label or ''}")]
     address = site.address.one_line() if site.address else ""
-    contact = " · ".join(
-        escape(p) for p in (site.contact_name, site.contact_phone, site.contact_email) if p
+    contact = md_join(
+        " · ", (p for p in (site.contact_name, site.contact_phone, site.contact_email) if p)
     )
     pairs = [
-        ("Address", escape(address) or "—"),
+        ("Address", escape(address or "—")),
         ("Time zone", escape(site.time_zone or "—")),
-        ("Contact", contact or "—"),
+        ("Contact", contact or escape("—")),
         ("Business hours", escape((site.business_hours or "—").replace(",", "\n"))),
     ]
     if site.identifier:
         pairs.append(("Identifier", escape(site.identifier)))
     blocks.append(fields(pairs))
-    return Message(text=f"Site {site.site_id} {site.label or ''}".strip(), blocks=blocks)
+    return Message(text=escape(f"Site {site.site_id} {site.label or ''}".strip()), blocks=blocks)
 
 
 def help_message(sections: Sequence[tuple[str, Sequence[str]]], *, note: str = "") -> Message:
-    """Usage for every command: ``sections`` is (title, usage lines)."""
+    """Usage for every command: ``sections`` is (title, usage lines), both plain text."""
     blocks: list[Block] = [header("chatops-bot commands")]
     for title, lines in sections:
-        blocks.append(section(f"*{escape(title)}*\n" + "\n".join(escape(x) for x in lines)))
+        blocks.append(section(md("*{}*\n{}", title, md_join("\n", lines))))
     if note:
         blocks.append(context(escape(note)))
-    return Message(text="chatops-bot commands", blocks=blocks)
+    return Message(text=md("chatops-bot commands"), blocks=blocks)
 
 
 def error_message(sentence: str, *, usage: str | None = None) -> Message:
-    """One clear sentence (ephemeral), with the usage line when it helps."""
-    blocks: list[Block] = [section(f":warning: {escape(sentence)}")]
+    """One clear sentence (ephemeral), with the usage line when it helps.
+
+    ``sentence`` is text (escaped here; it may quote what a person typed or what a
+    backend answered); Mrkdwn is kept as built."""
+    shown = escape(sentence)
+    blocks: list[Block] = [section(md(":warning: {}", shown))]
     if usage:
-        blocks.append(context(f"Usage: `{escape(usage)}`"))
-    return Message(text=sentence, blocks=blocks, ok=False)
+        blocks.append(context(md("Usage: {}", code(usage))))
+    return Message(text=shown, blocks=blocks, ok=False)

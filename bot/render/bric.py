@@ -1,7 +1,8 @@
 """Block Kit cards of the ``/bric`` commands, in the ticket cards' visual language.
 
 Built only from :mod:`bot.render.blocks`' public helpers (header, section, fields,
-context); every piece of Bric text is escaped and cut within Slack's limits.
+context) and :mod:`bot.render.text`'s ``md``: every piece of Bric text is escaped and cut
+within Slack's limits.
 """
 
 from __future__ import annotations
@@ -13,7 +14,18 @@ from slack_sdk.models.blocks import Block
 
 from bot.clients.bric.models import Client, ClockedTime, Project, TimeBlock
 from bot.render.blocks import MAX_BLOCKS, Message, context, fields, header, section
-from bot.render.text import SECTION_MAX, escape, fmt_time, plain, truncate
+from bot.render.text import (
+    SECTION_MAX,
+    Mrkdwn,
+    clean,
+    code,
+    escape,
+    fmt_time,
+    md,
+    md_join,
+    plain,
+    truncate,
+)
 
 __all__ = [
     "client_list",
@@ -28,33 +40,33 @@ LINE_MAX = 400
 LIST_LIMIT = 40
 
 
-def _chunks(lines: Sequence[str]) -> list[Block]:
+def _chunks(lines: Sequence[Mrkdwn]) -> list[Block]:
     """Lines packed into as few sections as Slack's 3000-character limit allows."""
     blocks: list[Block] = []
-    chunk: list[str] = []
+    chunk: list[Mrkdwn] = []
     size = 0
     for line in lines:
         line = truncate(line, LINE_MAX)
         if chunk and size + len(line) + 1 > SECTION_MAX - 10:
-            blocks.append(section("\n".join(chunk)))
+            blocks.append(section(md_join("\n", chunk)))
             chunk, size = [], 0
         chunk.append(line)
         size += len(line) + 1
     if chunk:
-        blocks.append(section("\n".join(chunk)))
+        blocks.append(section(md_join("\n", chunk)))
     return blocks
 
 
-def _list(title: str, lines: Sequence[str], *, empty: str, count: str) -> Message:
-    """A header (plain text, like the ticket cards'), the lines, and a count; the fallback
-    text (mrkdwn in notifications) is escaped, since titles may carry Bric names."""
+def _list(title: str, lines: Sequence[Mrkdwn], *, empty: str, count: str) -> Message:
+    """A header (plain text, like the ticket cards'), the lines, and a count; ``title``,
+    ``empty`` and ``count`` are text (escaped here: titles may carry Bric names)."""
     blocks: list[Block] = [header(title)]
     if not lines:
-        blocks.append(section(empty))
-        return Message(text=f"{escape(title)}: none", blocks=blocks)
+        blocks.append(section(escape(empty)))
+        return Message(text=md("{}: none", title), blocks=blocks)
     blocks.extend(_chunks(lines))
-    blocks.append(context(count))
-    return Message(text=f"{escape(title)}: {count}", blocks=blocks[:MAX_BLOCKS])
+    blocks.append(context(escape(count)))
+    return Message(text=md("{}: {}", title, count), blocks=blocks[:MAX_BLOCKS])
 
 
 def _day(value: dt.date | None) -> str:
@@ -85,14 +97,14 @@ def project_list(projects: Sequence[Project], *, filters: str = "") -> Message:
     title = f"Bric projects · {filters}" if filters else "Bric projects"
     lines = []
     for p in list(projects)[:LIST_LIMIT]:
-        parts = [f"*{escape(p.name)}*" + (f" `{escape(p.code)}`" if p.code else "")]
-        parts.append(escape(p.client.name) if p.client else "no client")
+        parts = [md("*{}*{}", p.name, md(" {}", code(p.code)) if p.code else md(""))]
+        parts.append(escape(p.client.name if p.client else "no client"))
         if p.project_type:
             billable = "" if p.project_type.billable is not False else " (non-billable)"
-            parts.append(escape(p.project_type.name) + billable)
+            parts.append(md("{}{}", p.project_type.name, billable))
         if p.status:
             parts.append(escape(p.status))
-        lines.append("• " + " · ".join(parts))
+        lines.append(md("• {}", md_join(" · ", parts)))
     count = _more(len(lines), len(projects), "project")
     return _list(title, lines, empty="No Bric projects match.", count=count)
 
@@ -101,12 +113,12 @@ def client_list(clients: Sequence[Client]) -> Message:
     """``/bric clients``: where each client is and its projects."""
     lines = []
     for c in list(clients)[:LIST_LIMIT]:
-        head = " · ".join(
-            p for p in (f"*{escape(c.name)}*", escape(c.place()), escape(c.phone)) if p
+        head = md_join(
+            " · ", (p for p in (md("*{}*", c.name), escape(c.place()), escape(c.phone)) if p)
         )
-        names = ", ".join(escape(p.name) for p in c.projects)
+        names = md_join(", ", (p.name for p in c.projects))
         projects = _plural(len(c.projects), "project")
-        lines.append(f"{head}\n      {projects}" + (f": {names}" if names else ""))
+        lines.append(md("{}\n      {}{}", head, projects, md(": {}", names) if names else md("")))
     count = _more(len(lines), len(clients), "client")
     return _list("Bric clients", lines, empty="Bric has no clients yet.", count=count)
 
@@ -119,11 +131,12 @@ def running_timers(
     ordered = sorted(timers, key=lambda t: t.elapsed_minutes(now), reverse=True)
     lines = []
     for t in ordered[:LIST_LIMIT]:
-        who = escape(t.person.full_name) if t.person else "someone"
-        what = escape(t.project.name) if t.project else "a project"
-        role = f" ({escape(t.person_role.name)})" if t.person_role and t.person_role.name else ""
+        who = t.person.full_name if t.person else "someone"
+        what = t.project.name if t.project else "a project"
+        role = f" ({t.person_role.name})" if t.person_role and t.person_role.name else ""
         since = f" · since {fmt_time(t.started_at)}" if t.started_at else ""
-        lines.append(f"• *{who}* on *{what}*{role} · {t.elapsed_minutes(now)} min{since}")
+        minutes = t.elapsed_minutes(now)
+        lines.append(md("• *{}* on *{}*{} · {} min{}", who, what, role, minutes, since))
     shown = f"{len(lines)} of {len(timers)}" if len(lines) < len(timers) else str(len(timers))
     count = f"{shown} running · as of {fmt_time(now)}"
     return _list(title, lines, empty="Nobody has a timer running right now.", count=count)
@@ -133,9 +146,9 @@ def time_off_list(blocks: Sequence[TimeBlock], *, since: dt.date) -> Message:
     """``/bric timeoff list``: holidays and time off from ``since``, soonest first."""
     lines = []
     for b in list(blocks)[:LIST_LIMIT]:
-        who = "company-wide" if b.company_wide else escape(b.person.full_name if b.person else "")
-        name = escape(b.event_name) or "(no name)"
-        lines.append(f"• *{name}* · {_days(b.first_day, b.last_day)} · {who}")
+        who = "company-wide" if b.company_wide else (b.person.full_name if b.person else "")
+        name = clean(b.event_name) or "(no name)"
+        lines.append(md("• *{}* · {} · {}", name, _days(b.first_day, b.last_day), who))
     count = _more(len(lines), len(blocks), "entry")
     title = f"Time off from {since.isoformat()}"
     return _list(title, lines, empty="No time off from that date.", count=count)
@@ -145,18 +158,19 @@ def time_off_added(block: TimeBlock, *, author: str) -> Message:
     """Posted in channel after ``/bric timeoff add`` (the stored name carries the audit)."""
     name = block.event_name
     pairs = [
-        ("Event", plain(name, 500) or "—"),
-        ("Dates", _days(block.first_day, block.last_day)),
-        ("Scope", "company-wide" if block.company_wide else "one person"),
-        ("Added by", escape(author) or "—"),
+        ("Event", plain(name, 500) or escape("—")),
+        ("Dates", escape(_days(block.first_day, block.last_day))),
+        ("Scope", escape("company-wide" if block.company_wide else "one person")),
+        ("Added by", escape(author or "—")),
     ]
     blocks: list[Block] = [
         header("Time off added in Bric"),
         fields(pairs),
-        context(f"Bric time block {block.id}"),
+        context(md("Bric time block {}", block.id)),
     ]
+    days = _days(block.first_day, block.last_day)
     return Message(
-        text=f"{escape(author)} added time off in Bric: {_days(block.first_day, block.last_day)}",
+        text=md("{} added time off in Bric: {}", author, days),
         blocks=blocks,
         public=True,
     )

@@ -18,7 +18,6 @@ from slack_sdk.models.blocks import (
     EmailInputElement,
     ExternalDataSelectElement,
     InputBlock,
-    MarkdownTextObject,
     PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
@@ -29,8 +28,8 @@ from slack_sdk.models.blocks.block_elements import InputInteractiveElement
 from slack_sdk.models.views import View
 
 from bot.core.forms import Field, Form, Option
-from bot.render.blocks import ACTION_OPEN_LINK, button, md
-from bot.render.text import truncate
+from bot.render.blocks import ACTION_OPEN_LINK, button, mrkdwn
+from bot.render.text import Mrkdwn, clean, enforce, escape, md, plain_label
 
 __all__ = [
     "OPTIONS_MAX",
@@ -54,17 +53,19 @@ INPUT_MAX = 3000
 def _option(option: Option) -> SlackOption:
     return SlackOption(
         value=option.value[:OPTION_VALUE_MAX],
-        text=PlainTextObject(text=truncate(option.label, OPTION_TEXT_MAX)),
+        text=PlainTextObject(text=plain_label(option.label, OPTION_TEXT_MAX)),
     )
 
 
 def options_payload(options: Sequence[Option]) -> list[dict[str, Any]]:
     """The ``options`` of a block_suggestion answer: at most 100, within the text limits."""
-    return [_option(o).to_dict() for o in options[:OPTIONS_MAX]]
+    return [enforce(_option(o).to_dict()) for o in options[:OPTIONS_MAX]]
 
 
 def _placeholder(f: Field) -> PlainTextObject | None:
-    return PlainTextObject(text=truncate(f.placeholder, PLACEHOLDER_MAX)) if f.placeholder else None
+    if not f.placeholder:
+        return None
+    return PlainTextObject(text=plain_label(f.placeholder, PLACEHOLDER_MAX))
 
 
 def _element(f: Field) -> InputInteractiveElement:
@@ -98,7 +99,7 @@ def _element(f: Field) -> InputInteractiveElement:
         )
     return PlainTextInputElement(
         action_id=f.key,
-        initial_value=f.initial[:INPUT_MAX] or None,
+        initial_value=clean(f.initial)[:INPUT_MAX] or None,
         multiline=f.multiline or None,
         max_length=min(f.max_length or INPUT_MAX, INPUT_MAX),
         placeholder=_placeholder(f),
@@ -108,51 +109,53 @@ def _element(f: Field) -> InputInteractiveElement:
 def _field_block(f: Field) -> Block:
     if not f.is_input:
         hint = f.hint or f"The {f.label.lower()} choices appear here."
-        return ContextBlock(block_id=f"{f.key}_pending", elements=[md(f"*{f.label}:* {hint}")])
+        return ContextBlock(
+            block_id=f"{f.key}_pending", elements=[mrkdwn(md("*{}:* {}", f.label, hint))]
+        )
     return InputBlock(
         block_id=f.key,
-        label=PlainTextObject(text=truncate(f.label, 2000)),
+        label=PlainTextObject(text=plain_label(f.label, 2000)),
         element=_element(f),
-        hint=PlainTextObject(text=truncate(f.hint, 2000)) if f.hint else None,
+        hint=PlainTextObject(text=plain_label(f.hint, 2000)) if f.hint else None,
         optional=not f.required,
         dispatch_action=True if f.dispatch else None,
     )
 
 
 def form_view(form: Form, *, metadata: str = "") -> dict[str, Any]:
-    """The modal for ``form``; ``metadata`` becomes ``private_metadata``."""
-    blocks: list[Block] = [ContextBlock(elements=[md(line)]) for line in form.intro]
+    """The modal for ``form``; ``metadata`` becomes ``private_metadata``. Intro lines are
+    Mrkdwn (``md``); a plain ``str`` line is escaped as text."""
+    blocks: list[Block] = [ContextBlock(elements=[mrkdwn(escape(line))]) for line in form.intro]
     blocks.extend(_field_block(f) for f in form.fields)
     view = View(
         type="modal",
         callback_id=form.kind,
-        title=PlainTextObject(text=truncate(form.title, TITLE_MAX)),
-        submit=PlainTextObject(text=truncate(form.submit, TITLE_MAX)),
+        title=PlainTextObject(text=plain_label(form.title, TITLE_MAX)),
+        submit=PlainTextObject(text=plain_label(form.submit, TITLE_MAX)),
         close=PlainTextObject(text="Cancel"),
         blocks=blocks,
         private_metadata=metadata,
     )
-    return dict(view.to_dict())
+    return dict(enforce(view.to_dict()))
 
 
 def info_view(
     title: str,
-    lines: Sequence[str],
+    lines: Sequence[Mrkdwn],
     *,
     callback_id: str = "chatops_info",
     link: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    """A read-only modal (working…, done, failed) with a Close button; ``link`` is (label, url)."""
-    blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=truncate(line, 3000))) for line in lines
-    ]
+    """A read-only modal (working…, done, failed) with a Close button; ``link`` is (label, url).
+    ``lines`` are Mrkdwn (``md``); a plain ``str`` line is escaped as text."""
+    blocks: list[Block] = [SectionBlock(text=mrkdwn(line)) for line in lines]
     if link is not None:
         blocks.append(ActionsBlock(elements=[button(link[0], ACTION_OPEN_LINK, url=link[1])]))
     view = View(
         type="modal",
         callback_id=callback_id,
-        title=PlainTextObject(text=truncate(title, TITLE_MAX)),
+        title=PlainTextObject(text=plain_label(title, TITLE_MAX)),
         close=PlainTextObject(text="Close"),
         blocks=blocks,
     )
-    return dict(view.to_dict())
+    return dict(enforce(view.to_dict()))

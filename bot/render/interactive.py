@@ -17,7 +17,6 @@ from slack_sdk.models.blocks import (
     ConfirmObject,
     DividerBlock,
     PlainTextObject,
-    SectionBlock,
 )
 from slack_sdk.models.views import View
 
@@ -30,11 +29,22 @@ from bot.render.blocks import (
     context,
     fields,
     header,
-    md,
     section,
     ticket_url,
 )
-from bot.render.text import escape, fmt_time, plain, truncate
+from bot.render.text import (
+    Mrkdwn,
+    channel_link,
+    code,
+    enforce,
+    escape,
+    fmt_time,
+    md,
+    md_join,
+    plain_label,
+    quote,
+    truncate,
+)
 
 __all__ = [
     "ACTION_CARD_NOTE",
@@ -55,6 +65,7 @@ __all__ = [
     "new_nonce",
     "open_form_prompt",
     "outage_existing",
+    "subscription_line",
     "with_banner",
 ]
 
@@ -84,10 +95,10 @@ def new_nonce() -> str:
 
 def _confirm(title: str, text: str, yes: str, no: str = "Cancel") -> ConfirmObject:
     return ConfirmObject(
-        title=PlainTextObject(text=truncate(title, CONFIRM_TITLE_MAX)),
-        text=PlainTextObject(text=truncate(text, CONFIRM_TEXT_MAX)),
-        confirm=PlainTextObject(text=truncate(yes, CONFIRM_BUTTON_MAX)),
-        deny=PlainTextObject(text=truncate(no, CONFIRM_BUTTON_MAX)),
+        title=PlainTextObject(text=plain_label(title, CONFIRM_TITLE_MAX)),
+        text=PlainTextObject(text=plain_label(text, CONFIRM_TEXT_MAX)),
+        confirm=PlainTextObject(text=plain_label(yes, CONFIRM_BUTTON_MAX)),
+        deny=PlainTextObject(text=plain_label(no, CONFIRM_BUTTON_MAX)),
         style="primary",
     )
 
@@ -139,8 +150,10 @@ def card_buttons(
     return out
 
 
-def with_banner(card: Message, banner: str, *, public: bool = True) -> Message:
-    """``card`` under one line saying what just happened (mrkdwn; caller escapes)."""
+def with_banner(card: Message, banner: Mrkdwn, *, public: bool = True) -> Message:
+    """``card`` under one line saying what just happened (built with ``md``; a plain
+    ``str`` is escaped as text)."""
+    banner = escape(banner)
     return Message(text=banner, blocks=[section(banner), *card.blocks], public=public, ok=card.ok)
 
 
@@ -158,14 +171,17 @@ def create_preview(
         header("New ticket · preview"),
         fields(
             [
-                ("Service number", f"`{escape(service_number)}`"),
-                ("Category", f"{escape(category)} — {escape(category_label)}"),
+                ("Service number", code(service_number)),
+                ("Category", md("{} — {}", category, category_label)),
                 ("Site contact", escape(contact)),
             ]
         ),
-        section(f"*Description*\n>{plain(description, 2000).replace(chr(10), chr(10) + '>')}"),
+        section(md("*Description*\n{}", quote(description, 2000))),
         context(
-            "Bruin has no test environment: *Create* opens a real ticket, signed with your name."
+            md(
+                "Bruin has no test environment: *Create* opens a real ticket, "
+                "signed with your name."
+            )
         ),
         ActionsBlock(
             elements=[
@@ -174,15 +190,16 @@ def create_preview(
             ]
         ),
     ]
-    return Message(text=f"Preview of a new ticket for {service_number}", blocks=blocks)
+    return Message(text=md("Preview of a new ticket for {}", service_number), blocks=blocks)
 
 
 def outage_existing(sentence: str, *, ticket_id: int, value: str) -> Message:
-    """The outage endpoint found a ticket: say which, offer to add the description to it."""
+    """The outage endpoint found a ticket: say which, offer to add the description to it.
+    ``sentence`` is text (it names a service number a person typed): escaped here."""
     return Message(
-        text=sentence,
+        text=escape(sentence),
         blocks=[
-            section(f":information_source: {escape(sentence)}"),
+            section(md(":information_source: {}", sentence)),
             ActionsBlock(
                 elements=[
                     button("Add as note", ACTION_OUTAGE_NOTE, value=value, style="primary"),
@@ -196,25 +213,46 @@ def outage_existing(sentence: str, *, ticket_id: int, value: str) -> Message:
 def open_form_prompt() -> Message:
     """Where a form cannot open by itself (a mention, a DM): a button that opens it."""
     return Message(
-        text="Open the new-ticket form",
+        text=md("Open the new-ticket form"),
         blocks=[
             section(
-                "Create a ticket with the form, or type "
-                "`/ticket new <service-number> <description…>`."
+                md(
+                    "Create a ticket with the form, or type "
+                    "`/ticket new <service-number> <description…>`."
+                )
             ),
             ActionsBlock(elements=[button("New ticket…", ACTION_OPEN_CREATE_FORM, value="form")]),
         ],
     )
 
 
+def subscription_line(
+    channel_id: str,
+    *,
+    status: str | None,
+    category: str | None,
+    site: str | None,
+    customer_id: int,
+) -> Mrkdwn:
+    """One channel subscription as the App Home lists it: ``<#C…> · filters · customer``.
+    The filters are what a person typed (``category=…``): escaped, never a link."""
+    what = " ".join(
+        f"{k}={v}" for k, v in (("status", status), ("category", category), ("site", site)) if v
+    )
+    return md(
+        "{} · {} · customer {}", channel_link(channel_id), what or "every new ticket", customer_id
+    )
+
+
 def home_view(
     tickets: Sequence[HomeTicket],
-    subscriptions: Sequence[str],
+    subscriptions: Sequence[Mrkdwn],
     *,
     portal_url: str,
     updated: dt.datetime,
 ) -> dict[str, Any]:
-    """The App Home tab: the person's tickets from Slack and the channel subscriptions."""
+    """The App Home tab: the person's tickets from Slack and the channel subscriptions
+    (lines built by :func:`subscription_line`; a plain ``str`` is escaped as text)."""
     blocks: list[Block] = [
         header("chatops-bot"),
         ActionsBlock(
@@ -223,26 +261,26 @@ def home_view(
         header("Tickets you opened from Slack"),
     ]
     if not tickets:
-        blocks.append(section("None yet. `/ticket new` in a channel, or *New ticket…* above."))
+        blocks.append(section(md("None yet. `/ticket new` in a channel, or *New ticket…* above.")))
     for ticket_id, ticket in tickets[:40]:
         link = button("Open in Bruin", ACTION_OPEN_LINK, url=ticket_url(portal_url, ticket_id))
         if ticket is None:
-            line = f"*{ticket_id}* · _Bruin did not answer; status unknown_"
+            line = md("*{}* · _Bruin did not answer; status unknown_", ticket_id)
         else:
-            parts = [f"*{ticket_id}*", escape(ticket.status_label)]
+            parts = [md("*{}*", ticket_id), escape(ticket.status_label)]
             if ticket.category:
                 parts.append(escape(ticket.category))
             if ticket.address:
                 parts.append(escape(truncate(ticket.address.one_line(), 80)))
-            parts.append(fmt_time(ticket.created_at))
-            line = " · ".join(parts)
-        blocks.append(SectionBlock(text=md(line), accessory=link))
+            parts.append(escape(fmt_time(ticket.created_at)))
+            line = md_join(" · ", parts)
+        blocks.append(section(line, accessory=link))
     blocks.append(DividerBlock())
     blocks.append(header("Channel subscriptions"))
     if not subscriptions:
-        blocks.append(section("No channel is subscribed. `/ticket subscribe` in a channel."))
-    for line in subscriptions[:40]:
-        blocks.append(section(line))
-    blocks.append(context(f"Updated {fmt_time(updated)}"))
+        blocks.append(section(md("No channel is subscribed. `/ticket subscribe` in a channel.")))
+    for sub_line in subscriptions[:40]:
+        blocks.append(section(sub_line))
+    blocks.append(context(md("Updated {}", fmt_time(updated))))
     view = View(type="home", blocks=blocks[:HOME_MAX_BLOCKS])
-    return dict(view.to_dict())
+    return dict(enforce(view.to_dict()))

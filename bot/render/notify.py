@@ -15,7 +15,7 @@ from bot.render.blocks import (
     header,
     section,
 )
-from bot.render.text import escape, plain
+from bot.render.text import Mrkdwn, escape, md, quote
 
 __all__ = ["change_message", "digest_message", "dm_message"]
 
@@ -25,32 +25,42 @@ DIGEST_PREVIEW = 200
 """Digests stay well under the ~13k characters where Slack answers msg_blocks_too_long."""
 
 
-def _line(kind: str, ticket_id: int, payload: dict[str, Any], preview: int = NOTE_PREVIEW) -> str:
-    summary = escape(str(payload.get("summary") or f"Ticket {ticket_id} changed"))
+def _summary(ticket_id: int, payload: dict[str, Any]) -> str:
+    """The change's one-line summary: plain text (``bot.notify.intake`` writes it from
+    backend text: a note's creator, a status), escaped wherever it is shown."""
+    return str(payload.get("summary") or f"Ticket {ticket_id} changed")
+
+
+def _line(
+    kind: str, ticket_id: int, payload: dict[str, Any], preview: int = NOTE_PREVIEW
+) -> Mrkdwn:
+    summary = _summary(ticket_id, payload)
     if kind == "note":
-        note = payload.get("note") or {}
-        text = plain(str(note.get("text") or ""), preview).replace("\n", "\n>")
-        return f":memo: {summary}\n>{text}"
+        note = payload.get("note")
+        text = note.get("text") if isinstance(note, dict) else None
+        return md(":memo: {}\n{}", summary, quote(str(text or ""), preview))
     if kind == "status":
-        return f":arrows_counterclockwise: {summary}"
+        return md(":arrows_counterclockwise: {}", summary)
     if kind == "new_ticket":
-        return f":new: {summary}"
-    return summary
+        return md(":new: {}", summary)
+    return escape(summary)
 
 
 def change_message(kind: str, ticket_id: int, payload: dict[str, Any]) -> Message:
     """One change, posted in the thread under the ticket's card (or as its first message)."""
-    block = section(_line(kind, ticket_id, payload))
-    block.accessory = button("Show", ACTION_SHOW_TICKET, value=str(ticket_id))
-    text = str(payload.get("summary") or f"Ticket {ticket_id} changed")
-    return Message(text=text, blocks=[block], public=True)
+    block = section(
+        _line(kind, ticket_id, payload),
+        accessory=button("Show", ACTION_SHOW_TICKET, value=str(ticket_id)),
+    )
+    return Message(text=escape(_summary(ticket_id, payload)), blocks=[block], public=True)
 
 
 def dm_message(ticket_id: int, payload: dict[str, Any]) -> Message:
-    new = str(payload.get("summary") or "")
-    text = f"A ticket you opened from Slack changed: {new}"
-    block = section(f":bell: {escape(text)}")
-    block.accessory = button("Show", ACTION_SHOW_TICKET, value=str(ticket_id))
+    text = md("A ticket you opened from Slack changed: {}", str(payload.get("summary") or ""))
+    block = section(
+        md(":bell: {}", text),
+        accessory=button("Show", ACTION_SHOW_TICKET, value=str(ticket_id)),
+    )
     return Message(text=text, blocks=[block], public=True)
 
 
@@ -62,5 +72,6 @@ def digest_message(entries: Sequence[tuple[str, int, dict[str, Any]]]) -> Messag
     for kind, ticket_id, payload in shown:
         blocks.append(section(_line(kind, ticket_id, payload, DIGEST_PREVIEW)))
     if len(entries) > len(shown):
-        blocks.append(context(f"…and {len(entries) - len(shown)} more; see /ticket list"))
-    return Message(text=title, blocks=blocks, public=True)
+        more = len(entries) - len(shown)
+        blocks.append(context(md("…and {} more; see /ticket list", more)))
+    return Message(text=escape(title), blocks=blocks, public=True)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import html
 import re
 import shutil
 from typing import Any
 
-__all__ = ["render_terminal"]
+from bot.render.text import Mrkdwn, clean
+
+__all__ = ["render_terminal", "terminal_line"]
 
 _BOLD = re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+?)\*(?![\w*])")
 _CODE = re.compile(r"`([^`\n]+)`")
@@ -27,7 +28,22 @@ _EMOJI = {
 }
 
 
+def _unescape(text: str) -> str:
+    """Slack's three entities back to characters (Slack decodes no others, so neither do
+    we: ``&amp;#27;`` must stay text, not become an escape sequence)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def terminal_line(text: str) -> str:
+    """One line of a form (intro, label, hint, option) for a terminal prompt: cleaned of
+    control and bidi characters; Mrkdwn loses its entities and ``*``/````` marks."""
+    if isinstance(text, Mrkdwn):
+        return _unescape(clean(text).replace("*", "").replace("`", ""))
+    return clean(text)
+
+
 def _mrkdwn(text: str, color: bool) -> str:
+    text = clean(text)  # the terminal's own colours are added below, nothing else
     for code, glyph in _EMOJI.items():
         text = text.replace(code, glyph)
     text = _LINK.sub(r"\2 (\1)", text)
@@ -38,14 +54,14 @@ def _mrkdwn(text: str, color: bool) -> str:
         text = _BOLD.sub(r"\1", text)
         text = _CODE.sub(r"\1", text)
     lines = [("  │ " + line[1:]) if line.startswith(">") else line for line in text.split("\n")]
-    return html.unescape("\n".join(lines))
+    return _unescape("\n".join(lines))
 
 
 def _text_of(obj: dict[str, Any] | None, color: bool) -> str:
     if not obj:
         return ""
     text = str(obj.get("text", ""))
-    return _mrkdwn(text, color) if obj.get("type") == "mrkdwn" else html.unescape(text)
+    return _mrkdwn(text, color) if obj.get("type") == "mrkdwn" else clean(text)
 
 
 def render_terminal(payload: dict[str, Any], *, color: bool = False) -> str:
@@ -87,5 +103,5 @@ def render_terminal(payload: dict[str, Any], *, color: bool = False) -> str:
                     labels.append(f"[{len(choices)}] {label}")
             out.append("   ".join(labels))
     if not out:
-        out.append(html.unescape(str(payload.get("text", ""))))
+        out.append(_unescape(clean(str(payload.get("text", "")))))
     return "\n".join(out)

@@ -1,8 +1,8 @@
 """The Slack app: an AsyncApp over the command core, built from Settings (never at import).
 
-Every listener acks first, then calls the backend, then replies: ephemeral through
-``response_url`` for reads, errors and usage; in channel through ``chat.postMessage`` for
-results of writes, falling back to ``response_url`` where the bot is not in the channel.
+Every listener acks first, then runs the core, then replies through the one reply policy
+(``bot.slack.reply``); every write passes the one write gate (``bot.core.gate``). Which
+listeners exist comes from the registry the handler modules fill (``handlers``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.response import BoltResponse
-from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -29,25 +28,32 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
-from bot.core.dispatch import Caller, Dispatcher, Services, Surface
+from bot.core.caller import Caller, Surface
+from bot.core.deps import Services
+from bot.core.dispatch import Dispatcher
+from bot.core.gate import RateLimiter, WriteGate
+from bot.core.registry import Registry
 from bot.metrics import Metrics
+from bot.notify.service import NotifierService
 from bot.render.blocks import ACTION_LIST_MORE, ACTION_OPEN_LINK, ACTION_SHOW_TICKET, Message
 from bot.render.blocks import error_message as error_reply
+from bot.render.values import show_or_more_command
 from bot.slack import interactive as slack_ui
 from bot.slack.authz import WriterPolicy
 from bot.slack.detach import Detaching
 from bot.slack.directory import SlackDirectory
 from bot.slack.inflight import InFlight
-from bot.slack.respond import SharedRespond
+from bot.slack.reply import Replies, Source
+from bot.slack.seal import Sealer, SealingWebClient, sealer_for
 from bot.store import Store
-from handlers import families
-from handlers.ticket_actions import ACTIONS, F_SERVICE, button_command, is_form_command
+from handlers import build_registry
+from handlers.ticket_actions import F_SERVICE, is_form_command
 
 __all__ = [
-    "REGISTERED",
     "SlackBot",
     "build_app",
     "make_web_client",
+    "registered",
 ]
 
 log = structlog.get_logger(__name__)
@@ -56,36 +62,45 @@ MAX_INFLIGHT_TASKS = 2000
 """Beyond this much work in flight, new requests are turned away at once ("busy")."""
 WORKING_AFTER = 2.0
 """Seconds before a slow command shows "Working on it…" (Bruin often takes 1–2 s)."""
-NOT_IN_CHANNEL = {"not_in_channel", "channel_not_found", "is_archived"}
 _MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>[\s:,]*")
+EVENTS = ("app_mention", "message.im", "app_home_opened", "app_uninstalled", "tokens_revoked")
 
 
 @dataclass(frozen=True)
 class Registered:
     """What the app handles: the manifest test checks manifest.yml against this."""
 
-    commands: tuple[str, ...] = tuple(f.command for f in families())
-    events: tuple[str, ...] = ("app_mention", "message.im", "app_home_opened")
-    shortcuts: tuple[str, ...] = slack_ui.SHORTCUTS
-    actions: tuple[str, ...] = (
-        ACTION_SHOW_TICKET,
-        ACTION_LIST_MORE,
-        ACTION_OPEN_LINK,
-        F_SERVICE,
-        *ACTIONS,
+    commands: tuple[str, ...]
+    events: tuple[str, ...]
+    shortcuts: tuple[str, ...]
+    actions: tuple[str, ...]
+
+
+def registered(registry: Registry | None = None) -> Registered:
+    registry = registry or build_registry()
+    return Registered(
+        commands=tuple(registry.families),
+        events=EVENTS,
+        shortcuts=slack_ui.SHORTCUTS,
+        actions=(
+            ACTION_SHOW_TICKET,
+            ACTION_LIST_MORE,
+            ACTION_OPEN_LINK,
+            F_SERVICE,
+            *registry.actions,
+        ),
     )
-
-
-REGISTERED = Registered()
 
 
 def make_web_client(
     settings: Settings, *, session: aiohttp.ClientSession | None = None
-) -> AsyncWebClient:
-    """The Web API client: SLACK_API_URL honoured; 429 and connection errors retried;
-    one shared session (without one, slack_sdk opens a session per call)."""
+) -> SealingWebClient:
+    """The Web API client: SLACK_API_URL honoured; 429 and connection errors retried; one
+    shared session (without one, slack_sdk opens a session per call); every button value
+    and view metadata sealed on the way out."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return AsyncWebClient(
+    return SealingWebClient(
+        sealer=sealer_for(settings),
         token=token,
         base_url=settings.slack_api_url,
         session=session,
@@ -106,16 +121,43 @@ class SlackBot:
     store: Store
     metrics: Metrics
     client: AsyncWebClient
+    registry: Registry = field(default_factory=build_registry)
     directory: SlackDirectory = field(init=False)
+    writers: WriterPolicy = field(init=False)
+    gate: WriteGate = field(init=False)
     dispatcher: Dispatcher = field(init=False)
+    replies: Replies = field(init=False)
+    sealer: Sealer = field(init=False)
     auth: AuthorizeResult | None = None
     inflight: InFlight = field(default_factory=InFlight)
+    notifier: NotifierService | None = None
+    revoked: str | None = None
     _auth_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
+        settings = self.settings
         self.directory = SlackDirectory(self.client)
-        self.writers = WriterPolicy(self.settings.chatops_writers, self.client)
-        self.dispatcher = Dispatcher(families(), authorize=self._authorize, identify=self.identify)
+        self.writers = WriterPolicy(settings.chatops_writers, self.client)
+        self.sealer = (
+            self.client.sealer
+            if isinstance(self.client, SealingWebClient)
+            else sealer_for(settings)
+        )
+        self.gate = WriteGate(
+            authorize=self.writers.refusal_for,
+            identify=self.identify,
+            reads=RateLimiter(settings.chatops_rate_reads_per_minute),
+            writes=RateLimiter(settings.chatops_rate_writes_per_minute),
+            on_limited=lambda kind: self.metrics.rate_limited.labels(kind).inc(),
+        )
+        self.dispatcher = Dispatcher(self.registry, self.gate)
+        self.replies = Replies(
+            self.client,
+            store=self.store,
+            metrics=self.metrics,
+            sealer=self.sealer,
+            response_url_prefix=settings.slack_response_url_prefix,
+        )
 
     async def authorize(self) -> AuthorizeResult:
         """bolt's authorize: one auth.test per process (done during warm-up), then cached."""
@@ -136,21 +178,31 @@ class SlackBot:
     async def identify(self, caller: Caller) -> Caller:
         """The caller with the display name (for the audit line) and profile (contact
         details) from users.info, cached by the directory."""
-        if caller.surface == "console" or (
-            caller.display_name != caller.user_id and caller.profile is not None
-        ):
-            return caller
         name, profile = await self.directory.person(caller.user_id)
         return Caller(caller.user_id, name, caller.channel_id, caller.surface, profile)
 
-    async def may_write(self, caller: Caller) -> str | None:
-        """The one write gate for every surface (commands, buttons, modals, shortcuts, Home):
-        None when ``caller`` may write, else the refusal sentence. CHATOPS_WRITERS empty
-        means everyone."""
-        return await self.writers.refusal(caller.user_id)
+    def caller(self, user_id: str, channel_id: str, surface: Surface) -> Caller:
+        """The caller as far as known without a call (users.info runs later, for writes)."""
+        caller = Caller(user_id, user_id, channel_id, surface)
+        known = self.directory.cached(user_id)
+        if known is not None:
+            caller = Caller(user_id, known[0], channel_id, surface, known[1])
+        return caller
 
-    async def _authorize(self, caller: Caller, sub: Any) -> str | None:
-        return await self.may_write(caller)
+    async def revoke(self, reason: str) -> None:
+        """Slack took the bot's access away: stop posting (replies and notifications) and
+        turn ``/readyz`` to 503 with the reason (``bot.slack.server``)."""
+        if self.revoked is not None:
+            return
+        self.revoked = reason
+        self.replies.revoked = True
+        log.error(
+            "slack_access_revoked",
+            reason=reason,
+            hint="reinstall the app and set the new SLACK_BOT_TOKEN, then restart",
+        )
+        if self.notifier is not None:
+            await self.notifier.stop()
 
     def channel_allowed(self, channel_id: str | None) -> bool:
         allowed = self.settings.chatops_channels
@@ -162,108 +214,26 @@ class SlackBot:
         self.metrics.commands.labels(command, "ok" if message.ok else "error").inc()
         return message
 
-    async def reach(self, user: str, channel: str, message: Message) -> bool:
-        """Show ``message`` to ``user`` without a response_url: ephemeral in the channel,
-        else in their DM with the bot. False when Slack refused both."""
-        try:
-            await self.client.chat_postEphemeral(channel=channel, user=user, **message.to_dict())
-            return True
-        except SlackApiError as exc:
-            self.metrics.slack_errors.labels("chat.postEphemeral", exc.response.get("error")).inc()
-        try:
-            return await self.post(user, message) is not None
-        except SlackApiError as exc:
-            log.warning("cannot_reach_user", user=user, error=exc.response.get("error"))
-            return False
-
-    async def post(
-        self, channel: str, message: Message, *, thread_ts: str | None = None
-    ) -> dict[str, Any] | None:
-        """chat.postMessage; None when the bot cannot post there (caller falls back)."""
-        try:
-            resp = await self.client.chat_postMessage(
-                channel=channel, thread_ts=thread_ts, **message.to_dict()
-            )
-            data = dict(resp.data) if isinstance(resp.data, dict) else None
-            if data and message.card_of is not None and thread_ts is None and data.get("ts"):
-                # A ticket's card in a channel: its later updates thread under it.
-                await self.store.remember_card(
-                    str(data.get("channel") or channel), message.card_of, str(data["ts"])
-                )
-            return data
-        except SlackApiError as exc:
-            error = str(exc.response.get("error", "unknown"))
-            self.metrics.slack_errors.labels("chat.postMessage", error).inc()
-            if error in NOT_IN_CHANNEL:
-                return None
-            raise
-
 
 # -- listeners ---------------------------------------------------------------------------
 
 
-async def _with_working(work: Awaitable[Message], respond: AsyncRespond) -> tuple[Message, bool]:
-    """Await ``work``; if it is slow, show "Working on it…" first. Returns (result, shown)."""
-    task = asyncio.ensure_future(work)
-    done, _ = await asyncio.wait({task}, timeout=WORKING_AFTER)
-    if done:
-        return task.result(), False
-    await respond(text="Working on it…", response_type="ephemeral", replace_original=False)
-    return await task, True
-
-
-async def _deliver(
-    bot: SlackBot,
-    message: Message,
-    *,
-    respond: AsyncRespond,
-    channel: str,
-    user: str,
-    working: bool,
-) -> None:
-    payload = message.to_dict()
-    if message.public and await bot.post(channel, message) is not None:
-        if working:
-            await respond(delete_original=True)
-        return
-    response_type = "in_channel" if message.public else "ephemeral"
-    answer = await respond(**payload, response_type=response_type, replace_original=working)
-    if getattr(answer, "status_code", 200) != 200:
-        # The response_url is used up or expired (5 uses, 30 minutes): reach the person
-        # another way rather than drop the answer.
-        log.warning("response_url_refused", status=getattr(answer, "status_code", None))
-        await bot.reach(user, channel, message)
-
-
 async def on_command(
-    ack: Callable[..., Awaitable[None]],
-    command: dict[str, Any],
-    respond: AsyncRespond,
-    context: AsyncBoltContext,
+    ack: Callable[..., Awaitable[None]], command: dict[str, Any], context: AsyncBoltContext
 ) -> None:
     """Every slash command: ack at once, then run the core, then reply."""
     await ack()
     bot: SlackBot = context["bot"]
+    source = Source.of_command(command)
     if is_form_command(command["command"], command.get("text", "")):
-        await slack_ui.open_create_from_command(bot, command)
+        await slack_ui.open_create_from_command(bot, source)
         return
-    caller = Caller(
-        user_id=command["user_id"],
-        display_name=command["user_id"],
-        channel_id=command.get("channel_id", ""),
-        surface="slash",
-    )
-    message, working = await _with_working(
-        bot.run(command["command"], command.get("text", ""), caller), respond
-    )
-    await _deliver(
-        bot,
-        message,
-        respond=respond,
-        channel=caller.channel_id,
-        user=caller.user_id,
-        working=working,
-    )
+    caller = bot.caller(source.user_id, source.channel_id, "slash")
+    task = asyncio.ensure_future(bot.run(command["command"], command.get("text", ""), caller))
+    done, _ = await asyncio.wait({task}, timeout=WORKING_AFTER)
+    if not done:
+        await bot.replies.working(source)
+    await bot.replies.answer(source, await task, working=not done)
 
 
 def split_words(text: str) -> tuple[str, str] | None:
@@ -287,14 +257,12 @@ async def _conversation(bot: SlackBot, event: dict[str, Any], surface: Surface) 
             f"I don't know {parsed[0][1:]!r}. Try: ticket, note, inventory, site (or help).",
         )
     else:
-        caller = Caller(user_id=user, display_name=user, channel_id=channel, surface=surface)
-        message = await bot.run(*parsed, caller)
+        message = await bot.run(*parsed, bot.caller(user, channel, surface))
+    source = Source(user_id=user, channel_id=channel, thread_ts=thread_ts or "")
     if not message.ok and surface == "mention":
-        await bot.client.chat_postEphemeral(
-            channel=channel, user=user, thread_ts=thread_ts, **message.to_dict()
-        )
+        await bot.replies.private(source, message)
         return
-    await bot.post(channel, message, thread_ts=thread_ts)
+    await bot.replies.public(source, message)
 
 
 async def on_mention(
@@ -315,46 +283,54 @@ async def on_message(
     await _conversation(context["bot"], event, "dm")
 
 
-async def on_show_button(
-    ack: Callable[..., Awaitable[None]],
-    body: dict[str, Any],
-    respond: AsyncRespond,
-    context: AsyncBoltContext,
+async def on_read_button(
+    ack: Callable[..., Awaitable[None]], body: dict[str, Any], context: AsyncBoltContext
 ) -> None:
-    """The Show button of a list: the ticket's card, only for the person who clicked."""
+    """Show (a list row: the card, only for the person who clicked) and More (the next
+    page, replacing the list): the value opened and re-run as a command."""
     await ack()
     bot: SlackBot = context["bot"]
+    source = Source.of_action(body)
     action = body["actions"][0]
-    found = button_command(ACTION_SHOW_TICKET, str(action.get("value", "")))
-    assert found is not None
-    message = await bot.run(*found, _action_caller(body))
-    await respond(**message.to_dict(), response_type="ephemeral", replace_original=False)
+    action_id = str(action.get("action_id"))
+    try:
+        value = bot.sealer.open_action(action_id, action.get("value"))
+        text = show_or_more_command(action_id, value)
+    except ValueError:  # Forged is a ValueError too
+        text = None
+    if text is None:
+        log.warning("bad_button_value", action=action_id)
+        message = error_reply("That button is out of date; run the command again.")
+    else:
+        message = await bot.run(
+            "/ticket", text, bot.caller(source.user_id, source.channel_id, "button")
+        )
+    await bot.replies.private(source, message, replace=action_id == ACTION_LIST_MORE)
 
 
-async def on_more_button(
-    ack: Callable[..., Awaitable[None]],
-    body: dict[str, Any],
-    respond: AsyncRespond,
-    context: AsyncBoltContext,
+async def on_app_uninstalled(
+    ack: Callable[..., Awaitable[None]], context: AsyncBoltContext
 ) -> None:
-    """The More button of a list: the next page replaces the list."""
+    """The app was removed from the workspace: its token is dead."""
+    await ack()
+    await context["bot"].revoke("app_uninstalled")
+
+
+async def on_tokens_revoked(
+    ack: Callable[..., Awaitable[None]], event: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    """Tokens were revoked; only the bot's own token matters here."""
     await ack()
     bot: SlackBot = context["bot"]
-    found = button_command(ACTION_LIST_MORE, str(body["actions"][0].get("value") or ""))
-    assert found is not None
-    message = await bot.run(*found, _action_caller(body))
-    await respond(**message.to_dict(), response_type="ephemeral", replace_original=True)
+    revoked = (event.get("tokens") or {}).get("bot") or []
+    auth = bot.auth
+    if auth is None or auth.bot_user_id in revoked:
+        await bot.revoke("tokens_revoked")
 
 
 async def on_link_button(ack: Callable[..., Awaitable[None]]) -> None:
     """Link buttons open in the browser; Slack still sends the click, which is acked."""
     await ack()
-
-
-def _action_caller(body: dict[str, Any]) -> Caller:
-    user = (body.get("user") or {}).get("id", "")
-    channel = (body.get("channel") or {}).get("id", "")
-    return Caller(user_id=user, display_name=user, channel_id=channel, surface="button")
 
 
 async def on_error(
@@ -406,11 +382,6 @@ def _make_gate(bot: SlackBot) -> Callable[..., Awaitable[BoltResponse | None]]:
                 return _ephemeral_ack("The bot is busy; try again in a moment.")
             if body.get("type") == "event_callback":
                 return BoltResponse(status=503, body="busy")  # Slack redelivers events
-        bot.inflight.mark_request()
-        if context.response_url:
-            context["respond"] = SharedRespond(
-                response_url=context.response_url, session=bot.client.session
-            )
         event_id = body.get("event_id")
         is_event = body.get("type") == "event_callback" and event_id
         if is_event and not await bot.store.claim("slack_event", str(event_id)):
@@ -476,14 +447,18 @@ def build_app(bot: SlackBot) -> AsyncApp:
         process_before_response=True,
         raise_error_for_unhandled_request=False,
     )
-    listen = cast(AsyncApp, Detaching(app))
-    for command in REGISTERED.commands:
+    listen = cast(
+        AsyncApp, Detaching(app, track=bot.inflight.track, report=bot.replies.report_failure)
+    )
+    for command in bot.registry.families:
         listen.command(command)(on_command)
     listen.event("app_mention")(on_mention)
     listen.event("message")(on_message)
-    listen.action(ACTION_SHOW_TICKET)(on_show_button)
-    listen.action(ACTION_LIST_MORE)(on_more_button)
+    listen.event("app_uninstalled")(on_app_uninstalled)
+    listen.event("tokens_revoked")(on_tokens_revoked)
+    listen.action(ACTION_SHOW_TICKET)(on_read_button)
+    listen.action(ACTION_LIST_MORE)(on_read_button)
     listen.action(ACTION_OPEN_LINK)(on_link_button)
-    slack_ui.register(listen)
+    slack_ui.register(listen, bot.registry)
     app.error(on_error)
     return app

@@ -15,6 +15,8 @@ import structlog
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.caller import Caller
+
 __all__ = ["REFUSAL", "WriterPolicy"]
 
 log = structlog.get_logger(__name__)
@@ -57,6 +59,10 @@ class WriterPolicy:
     async def refusal(self, user_id: str) -> str | None:
         """None when ``user_id`` may write, else the sentence to show."""
         return None if await self.allows(user_id) else REFUSAL
+
+    async def refusal_for(self, caller: Caller) -> str | None:
+        """The write gate's authorizer (``bot.core.gate``)."""
+        return await self.refusal(caller.user_id)
 
     async def _group(self, group: str) -> frozenset[str]:
         cached = self._members.get(group)

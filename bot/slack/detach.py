@@ -45,7 +45,18 @@ async def _already_acked(*args: Any, **kwargs: Any) -> None:
         )
 
 
-def detach(fn: Listener, *, ack_first: bool = False) -> Listener:
+Tracker = Callable[[asyncio.Task[Any]], None]
+Reporter = Callable[[str, str], Awaitable[Any]]
+"""``(response_url, sentence)``: tells the person a listener failed after its ack."""
+
+
+def detach(
+    fn: Listener,
+    *,
+    ack_first: bool = False,
+    track: Tracker | None = None,
+    report: Reporter | None = None,
+) -> Listener:
     @functools.wraps(fn)
     async def wrapper(*args: Any, **kwargs: Any) -> None:
         real_ack = kwargs.get("ack")
@@ -53,7 +64,7 @@ def detach(fn: Listener, *, ack_first: bool = False) -> Listener:
             if real_ack is not None:
                 await real_ack()
                 kwargs["ack"] = _already_acked
-            _start(fn, args, kwargs)
+            _start(fn, args, kwargs, track, report)
             return
         loop = asyncio.get_running_loop()
         acked: asyncio.Future[None] = loop.create_future()
@@ -71,7 +82,7 @@ def detach(fn: Listener, *, ack_first: bool = False) -> Listener:
                     settle()
 
             kwargs["ack"] = ack
-        task = _start(fn, args, kwargs)
+        task = _start(fn, args, kwargs, track, report)
         task.add_done_callback(settle)
         await acked
         if task.done() and not task.cancelled() and task.exception() is not None:
@@ -80,13 +91,29 @@ def detach(fn: Listener, *, ack_first: bool = False) -> Listener:
     return wrapper
 
 
-def _start(fn: Listener, args: tuple[Any, ...], kwargs: dict[str, Any]) -> asyncio.Task[Any]:
+def _start(
+    fn: Listener,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    track: Tracker | None,
+    report: Reporter | None,
+) -> asyncio.Task[Any]:
     task = asyncio.ensure_future(fn(*args, **kwargs))
-    task.add_done_callback(functools.partial(_report, respond=kwargs.get("respond")))
+    if track is not None:
+        track(task)
+    task.add_done_callback(functools.partial(_report, url=_response_url(kwargs), report=report))
     return task
 
 
-def _report(task: asyncio.Task[Any], *, respond: Any) -> None:
+def _response_url(kwargs: dict[str, Any]) -> str:
+    for name in ("command", "body"):
+        found = kwargs.get(name)
+        if isinstance(found, dict) and isinstance(found.get("response_url"), str):
+            return str(found["response_url"])
+    return ""
+
+
+def _report(task: asyncio.Task[Any], *, url: str, report: Reporter | None) -> None:
     """A failure after the ack: log it all, tell the person one sentence (no traceback)."""
     if task.cancelled():
         return
@@ -95,13 +122,9 @@ def _report(task: asyncio.Task[Any], *, respond: Any) -> None:
         return
     ref = uuid.uuid4().hex[:8]
     log.error("listener_failed_after_ack", ref=ref, error=repr(exc), exc_info=exc)
-    if respond is not None and getattr(respond, "response_url", None):
-        reply = respond(
-            text=f"Something went wrong on our side (reference {ref}); please try again.",
-            response_type="ephemeral",
-            replace_original=False,
-        )
-        asyncio.ensure_future(reply).add_done_callback(_ignore)
+    if report is not None and url:
+        sentence = f"Something went wrong on our side (reference {ref}); please try again."
+        asyncio.ensure_future(report(url, sentence)).add_done_callback(_ignore)
 
 
 def _ignore(task: asyncio.Task[Any]) -> None:
@@ -112,8 +135,12 @@ def _ignore(task: asyncio.Task[Any]) -> None:
 class Detaching:
     """Wraps an AsyncApp so every listener registered through it is :func:`detach`-ed."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(
+        self, app: Any, *, track: Tracker | None = None, report: Reporter | None = None
+    ) -> None:
         self._app = app
+        self._track = track
+        self._report = report
 
     def __getattr__(self, name: str) -> Any:
         method = getattr(self._app, name)
@@ -122,6 +149,8 @@ class Detaching:
 
         def register(*args: Any, **kwargs: Any) -> Callable[[Listener], Any]:
             decorator = method(*args, **kwargs)
-            return lambda fn: decorator(detach(fn, ack_first=name in ACK_FIRST))
+            return lambda fn: decorator(
+                detach(fn, ack_first=name in ACK_FIRST, track=self._track, report=self._report)
+            )
 
         return register

@@ -10,7 +10,7 @@ import structlog
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.dispatch import Profile
+from bot.core.caller import Profile
 
 __all__ = ["SlackDirectory"]
 
@@ -23,6 +23,7 @@ class SlackDirectory:
         self._ttl = ttl
         self._size = size
         self._people: OrderedDict[str, tuple[float, str, Profile]] = OrderedDict()
+        self._members: dict[str, tuple[float, frozenset[str]]] = {}
 
     async def display_name(self, user_id: str) -> str:
         """The person's display name (else real name, else the id) from users.info."""
@@ -59,3 +60,28 @@ class SlackDirectory:
         while len(self._people) > self._size:
             self._people.popitem(last=False)
         return name, found
+
+    async def is_member(self, user_id: str, channel_id: str) -> bool:
+        """True when ``user_id`` is in ``channel_id`` (conversations.members, cached). When
+        Slack cannot say, the answer is no: nothing of a channel is shown to an outsider."""
+        found = self._members.get(channel_id)
+        if found is None or found[0] <= time.monotonic():
+            members: set[str] = set()
+            cursor = None
+            try:
+                while True:
+                    resp = await self._client.conversations_members(
+                        channel=channel_id, cursor=cursor, limit=1000
+                    )
+                    members.update(str(m) for m in resp.get("members") or [])
+                    cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+                    if not cursor:
+                        break
+            except SlackApiError as exc:
+                log.warning(
+                    "members_lookup_failed", channel=channel_id, error=exc.response.get("error")
+                )
+                return False
+            found = (time.monotonic() + self._ttl / 10, frozenset(members))
+            self._members[channel_id] = found
+        return user_id in found[1]

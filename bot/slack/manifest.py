@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from bot.slack.app import REGISTERED
+from bot.slack.app import registered
 
 __all__ = ["BOT_SCOPES", "PLACEHOLDER_URL", "build_manifest", "render_manifest"]
 
@@ -27,6 +27,10 @@ BOT_SCOPES = (
     "channels:history",
     "groups:history",
     "im:write",  # conversations.open: the same check for status DMs to ticket openers
+    # conversations.members: the App Home shows a person only the subscriptions of channels
+    # they are in (public and private channels).
+    "channels:read",
+    "groups:read",
     "usergroups:read",  # usergroups.users.list: user groups listed in CHATOPS_WRITERS
     "users:read",  # users.info: the display name on the audit line of every write
     # users.info's profile.email: prefills the site contact of a new ticket (the create
@@ -76,7 +80,7 @@ _LONG = (
 def build_manifest(*, url: str | None = PLACEHOLDER_URL, socket: bool = False) -> dict[str, Any]:
     """The manifest as a dict; ``socket=True`` drops URLs and enables Socket Mode."""
     commands = []
-    for name in REGISTERED.commands:
+    for name in registered().commands:
         description, hint = _COMMANDS[name]
         entry: dict[str, Any] = {
             "command": name,
@@ -88,7 +92,7 @@ def build_manifest(*, url: str | None = PLACEHOLDER_URL, socket: bool = False) -
             entry["url"] = url
         commands.append(entry)
     interactivity: dict[str, Any] = {"is_enabled": True}
-    events: dict[str, Any] = {"bot_events": list(REGISTERED.events)}
+    events: dict[str, Any] = {"bot_events": list(registered().events)}
     if not socket:
         interactivity["request_url"] = url
         events = {"request_url": url, **events}
@@ -101,7 +105,7 @@ def build_manifest(*, url: str | None = PLACEHOLDER_URL, socket: bool = False) -
         "bot_user": {"display_name": "chatops-bot", "always_online": True},
         "slash_commands": commands,
     }
-    if REGISTERED.shortcuts:
+    if registered().shortcuts:
         features["shortcuts"] = [
             {
                 "name": _SHORTCUTS[callback][0],
@@ -109,7 +113,7 @@ def build_manifest(*, url: str | None = PLACEHOLDER_URL, socket: bool = False) -
                 "callback_id": callback,
                 "description": _SHORTCUTS[callback][2],
             }
-            for callback in REGISTERED.shortcuts
+            for callback in registered().shortcuts
         ]
     return {
         "_metadata": {"major_version": 1, "minor_version": 1},

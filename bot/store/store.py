@@ -29,13 +29,9 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
+from bot.store.lease import LeaseStore
 from bot.store.models import (
     Base,
     ChannelSettings,
@@ -43,10 +39,11 @@ from bot.store.models import (
     OutboxEntry,
     SlackTicket,
     Subscription,
-    TicketCard,
     UserPrefs,
     Watch,
 )
+from bot.store.outbox import OutboxStore
+from bot.store.tracking import TrackingStore
 
 __all__ = ["Store", "normalise_database_url"]
 
@@ -166,10 +163,13 @@ class _TTLCache:
         return pending
 
 
-class Store:
+class Store(TrackingStore, OutboxStore, LeaseStore):
+    """The bot's state behind named methods: no SQL outside the store. The Slack-facing
+    parts live here; what intake (:class:`TrackingStore`), delivery
+    (:class:`OutboxStore`) and leader election (:class:`LeaseStore`) need, beside it."""
+
     def __init__(self, engine: AsyncEngine, *, cache_ttl: float = 30.0) -> None:
-        self.engine = engine
-        self.session = async_sessionmaker(engine, expire_on_commit=False)
+        super().__init__(engine)
         # Hot-path reads (every command asks for its channel's customer; every card for the
         # channel's watch) are cached in-process: this replica's own writes update the cache
         # at once; another replica's are seen within ``cache_ttl`` seconds, or, for a key
@@ -178,10 +178,6 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store(dialect={self.engine.dialect.name!r})"
-
-    @property
-    def dialect(self) -> str:
-        return self.engine.dialect.name
 
     @classmethod
     async def open(cls, url: str | None = None, *, data_dir: Path | None = None) -> Store:
@@ -222,17 +218,6 @@ class Store:
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
-
-    def insert(self, table: Any) -> Any:
-        """INSERT with ON CONFLICT support for this store's dialect (the other dialect's
-        modules are never imported: engine creation already loaded this one's)."""
-        if self.dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            return pg_insert(table)
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        return sqlite_insert(table)
 
     # -- exactly-once keys ----------------------------------------------------------------
 
@@ -383,23 +368,6 @@ class Store:
             query = query.where(Watch.ticket_id == ticket_id)
         async with self.session() as session:
             return list(await session.scalars(query))
-
-    async def remember_card(self, channel_id: str, ticket_id: int, message_ts: str) -> None:
-        """The ticket's card in this channel (the newest one wins)."""
-        stmt = self.insert(TicketCard).values(
-            channel_id=channel_id, ticket_id=ticket_id, message_ts=message_ts
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[TicketCard.channel_id, TicketCard.ticket_id],
-            set_={"message_ts": message_ts, "updated_at": dt.datetime.now(dt.UTC)},
-        )
-        async with self.session.begin() as session:
-            await session.execute(stmt)
-
-    async def card(self, channel_id: str, ticket_id: int) -> str | None:
-        async with self.session() as session:
-            found = await session.get(TicketCard, (channel_id, ticket_id))
-            return found.message_ts if found else None
 
     # -- tickets opened from Slack, and their people --------------------------------------
 

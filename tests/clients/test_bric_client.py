@@ -532,6 +532,26 @@ async def test_a_record_of_the_wrong_shape_is_a_bad_response(bric_mock, bric):
         await bric.list_time_blocks()
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "call"),
+    [
+        ("GET", "/time_blocks", lambda b: b.list_time_blocks()),
+        (
+            "POST",
+            "/time_blocks",
+            lambda b: b.create_time_block(start_date=dt.date(2024, 1, 1), event_name="x"),
+        ),
+        ("DELETE", "/tokens/5", lambda b: b.revoke_token(token_id=5)),
+    ],
+)
+async def test_a_bad_answer_names_the_real_method(bric_mock, bric, method, path, call):
+    key = path.split("/")[1]
+    bric_mock.add(method, path, payload={key: [{"name": "no id"}]})
+    with pytest.raises(BadResponse) as caught:
+        await call(bric)
+    assert (caught.value.method, caught.value.path) == (method, path)
+
+
 # -- the token lifecycle --------------------------------------------------------------------
 
 

@@ -459,6 +459,47 @@ async def test_create_outage_ticket_without_outcome_is_bad_response(bm, bruin, p
         await bruin.create_outage_ticket(service_number="VC07700012345", description="x")
 
 
+# -- an unreadable answer names the request that got it ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "answer", "call"),
+    [
+        ("GET", "/api/Site", {"body": b"[]"}, lambda b: b.list_sites()),
+        (
+            "POST",
+            "/api/Ticket",
+            {"payload": {}},
+            lambda b: b.create_ticket(category="VOO", service_numbers=[], contacts=[], notes=[]),
+        ),
+        (
+            "POST",
+            "/api/Ticket/6120455/notes/advanced",
+            {"payload": {"ticketNotes": "nope"}},
+            lambda b: b.add_notes(6120455, [NewNote(text="x")]),
+        ),
+        (
+            "POST",
+            "/api/Ticket/repair",
+            {"payload": {"assets": []}},
+            lambda b: b.create_outage_ticket(service_number="VC07700012345", description="x"),
+        ),
+        (
+            "PUT",
+            "/api/Ticket/6120455/close",
+            {"body": b"{not json", "content_type": "application/json"},
+            lambda b: b.close_ticket(6120455, "done"),
+        ),
+    ],
+)
+async def test_a_bad_answer_names_the_real_method(bm, bruin, method, path, answer, call):
+    bm.register(method, path, **answer)
+    with pytest.raises(BadResponse) as caught:
+        await call(bruin)
+    assert (caught.value.method, caught.value.path) == (method, path)
+    assert f"({method} {path})" in str(caught.value)
+
+
 # -- detail status and close ----------------------------------------------------------------
 
 

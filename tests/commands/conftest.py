@@ -17,7 +17,7 @@ from bot.sandbox import (
     RunningSandbox,
 )
 from bot.services import open_services
-from handlers import families
+from handlers import build_registry
 
 DANA = Caller(user_id="U0CALLER", display_name="Dana Ops", channel_id="C0OPS")
 
@@ -41,4 +41,4 @@ async def services(sandbox: RunningSandbox) -> AsyncIterator[Services]:
 
 @pytest.fixture
 def dispatcher() -> Dispatcher:
-    return Dispatcher(families())
+    return Dispatcher(build_registry())

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from structlog.testing import capture_logs
 
-from bot.core.dispatch import Caller, Dispatcher, Services, Subcommand
+from bot.core.dispatch import Caller, Dispatcher, Services
+from bot.core.gate import WriteGate
 from bot.sandbox import Fault, RunningSandbox
-from handlers import families
+from handlers import build_registry
 from tests.commands.conftest import DANA
 
 
@@ -33,15 +34,15 @@ async def test_a_successful_write_is_audited_once(
 async def test_refused_and_failed_writes_are_audited(
     services: Services, sandbox: RunningSandbox
 ) -> None:
-    async def nobody(caller: Caller, sub: Subcommand) -> str | None:
+    async def nobody(caller: Caller) -> str | None:
         return "No."
 
     with capture_logs() as logs:
-        await Dispatcher(families(), authorize=nobody).dispatch(
+        await Dispatcher(build_registry(), WriteGate(authorize=nobody)).dispatch(
             "/note", "add 4503 hello", DANA, services
         )
         sandbox.bruin.faults.set("note.add", Fault(status=500))
-        await Dispatcher(families()).dispatch("/note", "add 4503 hello", DANA, services)
+        await Dispatcher(build_registry()).dispatch("/note", "add 4503 hello", DANA, services)
     refused, failed = audits(logs)
     assert refused["outcome"] == "refused"
     assert failed["outcome"] == "error"

@@ -14,7 +14,8 @@ from slack_sdk.models.blocks import Block
 
 from bot.config import Settings, load_settings
 from bot.console.app import run_console
-from bot.core.dispatch import Caller, Dispatcher, Services, Subcommand
+from bot.core.dispatch import Caller, Dispatcher, Services
+from bot.core.gate import WriteGate
 from bot.render.blocks import Message
 from bot.sandbox import (
     BRIC_COMPANY,
@@ -26,7 +27,7 @@ from bot.sandbox import (
     RunningSandbox,
 )
 from bot.services import open_services
-from handlers import families
+from handlers import build_registry
 from tests.commands.conftest import DANA
 
 
@@ -220,10 +221,10 @@ async def test_bad_timeoff_input_is_a_usage_error_and_writes_nothing(
 
 
 async def test_timeoff_add_is_a_write_guarded_by_the_writers_list(bric_services, sandbox) -> None:
-    async def nobody(caller: Caller, sub: Subcommand) -> str | None:
-        return f"refused {sub.name}"
+    async def nobody(caller: Caller) -> str | None:
+        return "refused timeoff add"
 
-    guarded = Dispatcher(families(), authorize=nobody)
+    guarded = Dispatcher(build_registry(), WriteGate(authorize=nobody))
     refused = await run(guarded, bric_services, "timeoff add 2031-02-03 Nope")
     assert refused.text == "refused timeoff add"
     assert not sandbox.bric.called("time_blocks.create")

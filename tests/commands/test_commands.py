@@ -7,7 +7,7 @@ import json
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot.core.dispatch import Caller, Dispatcher, Services, Subcommand
+from bot.core.dispatch import Caller, Dispatcher, Services
 from bot.render.blocks import Message
 from bot.sandbox import Fault, RunningSandbox
 from tests.commands.conftest import DANA
@@ -130,12 +130,13 @@ async def test_note_on_a_missing_ticket_names_it(
 async def test_writers_list_refuses_others_before_the_backend(
     services: Services, sandbox: RunningSandbox
 ) -> None:
-    async def only_u1(caller: Caller, sub: Subcommand) -> str | None:
+    async def only_u1(caller: Caller) -> str | None:
         return None if caller.user_id == "U1" else "You are not allowed to write."
 
-    from handlers import families
+    from bot.core.gate import WriteGate
+    from handlers import build_registry
 
-    guarded = Dispatcher(families(), authorize=only_u1)
+    guarded = Dispatcher(build_registry(), WriteGate(authorize=only_u1))
     message = await guarded.dispatch("/note", "add 4503 hi", DANA, services)
     assert message.text == "You are not allowed to write."
     assert not sandbox.bruin.called("note.add")

@@ -104,6 +104,7 @@ _METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "users.info": ("users:read",),
     "usergroups.users.list": ("usergroups:read",),
     "conversations.info": ("channels:read", "groups:read", "im:read", "mpim:read"),
+    "conversations.members": ("channels:read", "groups:read", "im:read", "mpim:read"),
     "conversations.open": ("im:write", "mpim:write"),
     "conversations.history": ("channels:history", "groups:history", "im:history"),
     "conversations.replies": ("channels:history", "groups:history", "im:history"),
@@ -171,6 +172,8 @@ class SlackChannel:
     is_mpim: bool = False
     user: str | None = None
     created: int = 1_700_000_000
+    people: set[str] | None = None
+    """Who is in the channel (conversations.members); None: every user the fake knows."""
 
 
 @dataclass
@@ -517,6 +520,7 @@ class FakeSlack:
             "users.info": ("bot", self._users_info),
             "usergroups.users.list": ("bot", self._usergroups_users_list),
             "conversations.info": ("bot", self._conversations_info),
+            "conversations.members": ("bot", self._conversations_members),
             "conversations.open": ("bot", self._conversations_open),
             "conversations.history": ("bot", self._conversations_history),
             "conversations.replies": ("bot", self._conversations_replies),
@@ -1360,6 +1364,11 @@ class FakeSlack:
         if channel is None or (channel.is_private and not channel.member):
             raise _ApiError("channel_not_found")
         return {"ok": True, "channel": self._channel_json(channel)}
+
+    def _conversations_members(self, params: JSONDict) -> JSONDict:
+        channel = self._readable(params)
+        people = channel.people if channel.people is not None else set(self.users)
+        return {"ok": True, "members": sorted(people), "response_metadata": {"next_cursor": ""}}
 
     def _readable(self, params: JSONDict) -> SlackChannel:
         raw = params.get("channel")

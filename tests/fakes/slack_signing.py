@@ -43,6 +43,7 @@ __all__ = [
     "interactive_body",
     "message_action_payload",
     "message_im_event",
+    "org_wide_install",
     "plain_text_input_value",
     "shortcut_payload",
     "sign",
@@ -680,6 +681,26 @@ def shortcut_payload(
         "callback_id": callback_id,
         "trigger_id": _trigger_id(trigger_id),
     }
+
+
+def org_wide_install(
+    payload: JSONDict,
+    *,
+    enterprise_id: str = "E0000001",
+    enterprise_name: str = "Example Org",
+    user_team_id: str | None = None,
+) -> JSONDict:
+    """``payload`` as an Enterprise Grid **org-wide** install delivers it: ``team`` is
+    ``null`` (bolt's ``extract_team_id`` notes this and falls back to ``user.team_id`` /
+    ``view.team_id``), ``enterprise`` names the org and ``is_enterprise_install`` is true.
+    ``user_team_id`` puts the user in another workspace of the org than the view's."""
+    out = copy.deepcopy(payload)
+    out["team"] = None
+    out["enterprise"] = {"id": enterprise_id, "name": enterprise_name}
+    out["is_enterprise_install"] = True
+    if user_team_id is not None and isinstance(out.get("user"), dict):
+        out["user"]["team_id"] = user_team_id
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

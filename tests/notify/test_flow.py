@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from bot.clients.bruin import BruinClient
 from bot.clients.bruin.models import Contact, NewNote
-from bot.store.models import OutboxEntry, TicketCard
+from bot.notify.service import NotifierService
+from bot.store.models import OutboxEntry
 from tests.fakes.slack import FakeSlack
 from tests.notify.conftest import CUSTOMER, Parts
 
@@ -66,8 +67,7 @@ async def test_new_ticket_matching_a_subscription_is_posted_once_then_threaded(
     card_ts = slack.calls_to("chat.postMessage")[0].response["ts"]
     assert reply["thread_ts"] == card_ts
     assert "Carrier dispatched &lt;!channel&gt; &amp; co" in text(reply)
-    async with p.store.session() as session:
-        assert (await session.get(TicketCard, ("C0NOC", tid))).message_ts == card_ts  # type: ignore[union-attr]
+    assert await p.store.card("C0NOC", tid) == card_ts
 
 
 async def test_subscription_filters_are_honoured(
@@ -153,6 +153,21 @@ async def test_a_burst_becomes_one_digest_and_nothing_is_lost(
     assert "7 ticket updates" in text(digest)
     assert all(f"note {i}" in text(digest) for i in range(1, 8))
     assert all(e.state == "sent" for e in await outbox(p))
+
+
+async def test_the_notifier_baselines_a_new_watch_without_announcing_it(
+    make_parts: Factory, bruin: BruinClient, slack: FakeSlack
+) -> None:
+    p = await make_parts()
+    notifier = NotifierService(
+        intake=p.intake, delivery=p.delivery, poll_seconds=3600, default_customer=CUSTOMER
+    )
+    await p.store.add_watch("C0NOC", 4503, customer_id=CUSTOMER, by="U1")
+    await notifier.baseline(4503, customer_id=CUSTOMER)
+    assert await outbox(p) == []
+    assert await p.intake.ingest(4503, customer_id=CUSTOMER) == 0  # nothing new since
+    await bruin.add_note(4503, "after the watch")
+    assert await p.intake.ingest(4503, customer_id=CUSTOMER) == 1
 
 
 class Crash(BaseException):

@@ -36,23 +36,19 @@ async def test_ack_first_answers_before_the_listener_runs() -> None:
 
 
 async def test_ack_first_refuses_a_payload_and_tells_the_person() -> None:
-    rec = Recorder()
+    said: list[tuple[str, str]] = []
 
-    class Respond:
-        response_url = "https://hooks.example/x"
+    async def report(url: str, sentence: str) -> None:
+        said.append((url, sentence))
 
-        async def __call__(self, **kwargs: Any) -> None:
-            await rec.respond(**kwargs)
-
-    respond = Respond()
-
-    async def listener(ack: Any, respond: Any) -> None:
+    async def listener(ack: Any, body: Any) -> None:
         await ack(options=[])
 
-    await detach(listener, ack_first=True)(ack=rec.ack, respond=respond)
+    body = {"response_url": "https://hooks.example/x"}
+    await detach(listener, ack_first=True, report=report)(ack=Recorder().ack, body=body)
     await asyncio.sleep(0.01)
-    said = [e for e in rec.events if e[0] == "respond"]
     assert len(said) == 1
+    assert said[0][0] == "https://hooks.example/x"
     assert "Something went wrong on our side" in said[0][1]
 
 

@@ -21,6 +21,7 @@ from bot.sandbox import (
     SANDBOX_CUSTOMER_ID,
     RunningSandbox,
 )
+from bot.slack.seal import Sealer
 from tests.fakes.slack import FakeSlack, ResponseUrlCall
 from tests.fakes.slack_signing import (
     event_body,
@@ -33,11 +34,30 @@ SECRET = "test-signing-secret-0123456789"
 FORM = "application/x-www-form-urlencoded"
 
 
+SEAL = Sealer(SECRET.encode())
+"""The bot's sealer under the test signing secret: what a real button or view carries."""
+
+
+def sealed(action_id: str, value: str) -> str:
+    """A button value as the bot writes it (forgeries are the unsealed ones)."""
+    return SEAL.seal(f"action:{action_id}", value)
+
+
+def sealed_meta(callback_id: str, meta: dict[str, Any]) -> str:
+    return SEAL.seal(f"view:{callback_id}", json.dumps(meta))
+
+
+def opened_meta(view: dict[str, Any]) -> dict[str, Any]:
+    """A view's private_metadata as the bot reads it back."""
+    return dict(json.loads(SEAL.open_metadata(view["callback_id"], view["private_metadata"])))
+
+
 def bot_settings(sandbox_url: str, slack: FakeSlack, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "slack_bot_token": SecretStr(slack.bot_token),
         "slack_signing_secret": SecretStr(SECRET),
         "slack_api_url": slack.api_url,
+        "slack_response_url_prefix": slack.url,  # the fake's /response/<key> hooks
         "bruin_identity_url": sandbox_url,
         "bruin_api_url": sandbox_url,
         "bruin_oauth_client_id": SANDBOX_CLIENT_ID,

@@ -15,7 +15,7 @@ from tests.fakes.slack_signing import (
     message_im_event,
     url_verification_body,
 )
-from tests.slack.conftest import SECRET, Harness, dumps, wait_for
+from tests.slack.conftest import SECRET, Harness, dumps, sealed, wait_for
 
 
 async def test_slash_command_is_acked_then_answered_ephemerally(harness: Harness) -> None:
@@ -159,7 +159,7 @@ async def test_show_button_on_a_list_opens_the_card(harness: Harness) -> None:
         block_id="b1",
         response_url=url,
         message_ts="1700000000.000200",
-        value="4503",
+        value=sealed("ticket_show", "4503"),
     )
     assert (await harness.action(payload)).status == 200
     reply = await harness.reply("btn1")

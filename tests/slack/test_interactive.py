@@ -27,7 +27,7 @@ from tests.fakes.slack_signing import (
     static_select_value,
     view_submission_payload,
 )
-from tests.slack.conftest import Answer, Harness, dumps, wait_for
+from tests.slack.conftest import Answer, Harness, dumps, opened_meta, sealed, sealed_meta, wait_for
 
 AUDIT = "— via Slack by dana (U0CALLER)"
 OUTAGE_FREE = "VC07700012349"
@@ -174,9 +174,8 @@ async def test_ticket_new_opens_the_form_at_once_then_fills_the_contact(harness:
     assert inputs["new_service"]["element"]["type"] == "external_select"
     assert inputs["new_service"]["dispatch_action"] is True
     assert "new_post_updates" in inputs
-    assert json.loads(view["private_metadata"]) | {"ch": "C0OPS", "cu": 40123} == json.loads(
-        view["private_metadata"]
-    )
+    meta = opened_meta(view)
+    assert meta | {"ch": "C0OPS", "u": "U0CALLER"} == meta
     assert not harness.sandbox.bruin.called("ticket.create")
 
 
@@ -618,7 +617,13 @@ async def test_app_home_lists_my_slack_tickets_and_the_subscriptions(harness: Ha
     # The Home's "New ticket…" opens the create form.
     trigger = harness.slack.issue_trigger_id()
     home = harness.slack.views[published.response["view"]["id"]]
-    action = {"type": "button", "action_id": "ticket_new_form", "block_id": "h", "value": "home"}
+    home_value = sealed("ticket_new_form", "home")
+    action = {
+        "type": "button",
+        "action_id": "ticket_new_form",
+        "block_id": "h",
+        "value": home_value,
+    }
     await harness.action(block_actions_view_payload(action=action, view=home, trigger_id=trigger))
     assert (await wait_for(lambda: opened_with(harness, trigger)))[0].error is None
 
@@ -644,6 +649,9 @@ async def test_everything_that_writes_is_refused_for_non_writers(harness: Harnes
         "hash": "1.x",
         "title": {"type": "plain_text", "text": "New ticket"},
     }
+    answer = await submit(harness, view, create_values())  # metadata the bot never wrote
+    assert "out of date" in json.loads(answer.text)["errors"]["new_service"]
+    view["private_metadata"] = sealed_meta("ticket_create", {"ch": "C0OPS", "u": "U0CALLER"})
     answer = await submit(harness, view, create_values())
     assert refusal in json.loads(answer.text)["errors"]["new_service"]
     _, key = await slash(harness, "new VC07700012346 flapping")

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from bot.check import run_check
 from bot.runner import running_bot
 from bot.sandbox import RunningSandbox
-from bot.slack.app import REGISTERED
+from bot.slack.app import registered
 from bot.slack.manifest import PLACEHOLDER_URL, build_manifest, render_manifest
 from tests.fakes.slack import FakeSlack, socket_envelope
 from tests.fakes.slack_signing import slash_command_payload
@@ -27,10 +27,12 @@ def test_manifest_yml_is_the_generated_manifest() -> None:
 def test_manifest_lists_exactly_what_the_app_registers() -> None:
     manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
     commands = {c["command"] for c in manifest["features"]["slash_commands"]}
-    assert commands == set(REGISTERED.commands)
-    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == set(REGISTERED.events)
+    assert commands == set(registered().commands)
+    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == set(
+        registered().events
+    )
     shortcuts = {s["callback_id"] for s in manifest["features"].get("shortcuts", [])}
-    assert shortcuts == set(REGISTERED.shortcuts)
+    assert shortcuts == set(registered().shortcuts)
     assert manifest["settings"]["socket_mode_enabled"] is False
     for entry in manifest["features"]["slash_commands"]:
         assert 2 <= len(entry["command"]) <= 32
@@ -62,7 +64,7 @@ def test_socket_manifest_has_no_urls() -> None:
 
 
 async def test_every_manifest_command_is_handled_and_others_are_not(harness: Harness) -> None:
-    for command in REGISTERED.commands:
+    for command in registered().commands:
         resp, key = await harness.command(command, "help")
         assert resp.status == 200, command
         assert "chatops-bot commands" in dumps(await harness.reply(key))

@@ -124,12 +124,12 @@ class BricClient:
             raise ValueError("pass company= (the subdomain) or configure BRIC_COMPANY")
         path = f"/companies/{name}"
         data = await self._get(path, "reading the Bric company", not_found=f"company {name!r}")
-        return self._one(data, "companies", Company, path)
+        return self._one(data, "companies", Company, "GET", path)
 
     async def list_clients(self) -> list[Client]:
         """``GET /clients``: every client with its projects."""
         data = await self._get("/clients", "listing Bric clients")
-        return self._many(data, "clients", Client, "/clients")
+        return self._many(data, "clients", Client, "GET", "/clients")
 
     async def list_projects(
         self, *, client_id: int | None = None, project_type_id: int | None = None
@@ -137,12 +137,12 @@ class BricClient:
         """``GET /projects``, optionally for one client and/or one project type."""
         params = {"client_id": client_id, "project_type_id": project_type_id}
         data = await self._get("/projects", "listing Bric projects", params=params)
-        return self._many(data, "projects", Project, "/projects")
+        return self._many(data, "projects", Project, "GET", "/projects")
 
     async def list_project_types(self) -> list[ProjectType]:
         """``GET /project_types``."""
         data = await self._get("/project_types", "listing Bric project types")
-        return self._many(data, "project_types", ProjectType, "/project_types")
+        return self._many(data, "project_types", ProjectType, "GET", "/project_types")
 
     async def list_clocked_times(
         self,
@@ -158,12 +158,12 @@ class BricClient:
             "person_role_id": person_role_id,
         }
         data = await self._get("/clocked_times", "listing Bric timers", params=params)
-        return self._many(data, "clocked_times", ClockedTime, "/clocked_times")
+        return self._many(data, "clocked_times", ClockedTime, "GET", "/clocked_times")
 
     async def list_time_blocks(self) -> list[TimeBlock]:
         """``GET /time_blocks``: holidays and time off (``person`` null = company-wide)."""
         data = await self._get("/time_blocks", "listing Bric time off")
-        return self._many(data, "time_blocks", TimeBlock, "/time_blocks")
+        return self._many(data, "time_blocks", TimeBlock, "GET", "/time_blocks")
 
     # -- writes (never retried blindly: only a 429 refusal is retried) ---------------------
 
@@ -180,7 +180,7 @@ class BricClient:
             "POST", "/time_blocks", json=body, operation="adding Bric time off", idempotent=False
         )
         self.auth.confirm()
-        return self._one(data, "time_blocks", TimeBlock, "/time_blocks")
+        return self._one(data, "time_blocks", TimeBlock, "POST", "/time_blocks")
 
     # -- tokens ---------------------------------------------------------------------------
 
@@ -195,7 +195,7 @@ class BricClient:
     async def list_tokens(self) -> list[Token]:
         """``GET /tokens``: the service account's tokens."""
         data = await self._get("/tokens", "listing Bric tokens")
-        return self._many(data, "tokens", Token, "/tokens")
+        return self._many(data, "tokens", Token, "GET", "/tokens")
 
     async def revoke_token(self, *, token_id: int) -> Token | None:
         """``DELETE /tokens/{id}``; returns the destroyed token when Bric echoes it."""
@@ -209,7 +209,7 @@ class BricClient:
             raise
         self.auth.confirm()
         item = unwrap(data, "tokens")
-        return self._one(data, "tokens", Token, path) if item else None
+        return self._one(data, "tokens", Token, "DELETE", path) if item else None
 
     async def aclose(self) -> None:
         """Revoke the token this client created (a configured secret is never revoked)."""
@@ -245,27 +245,31 @@ class BricClient:
         self.auth.confirm()
         return data
 
-    def _validate(self, item: Any, model: type[M], path: str) -> M:
+    # The parse helpers name the request whose answer they read (method and path): an
+    # unreadable answer to a POST must not be reported as a GET.
+
+    def _validate(self, item: Any, model: type[M], method: str, path: str) -> M:
         try:
             return model.model_validate(item)
         except ValidationError as exc:
-            raise self._bad(f"unexpected shape ({exc.error_count()} problems)", path) from None
+            problems = f"unexpected shape ({exc.error_count()} problems)"
+            raise self._bad(problems, method, path) from None
 
-    def _many(self, data: Any, key: str, model: type[M], path: str) -> list[M]:
+    def _many(self, data: Any, key: str, model: type[M], method: str, path: str) -> list[M]:
         items = unwrap(data, key)
         if isinstance(items, dict):
             items = [items]
         if not isinstance(items, list):
-            raise self._bad(f"expected a {key!r} list", path)
-        return [self._validate(item, model, path) for item in items]
+            raise self._bad(f"expected a {key!r} list", method, path)
+        return [self._validate(item, model, method, path) for item in items]
 
-    def _one(self, data: Any, key: str, model: type[M], path: str) -> M:
+    def _one(self, data: Any, key: str, model: type[M], method: str, path: str) -> M:
         item = unwrap(data, key)
         if isinstance(item, list) and len(item) == 1:
             item = item[0]
         if not isinstance(item, dict):
-            raise self._bad(f"expected a {key!r} object", path)
-        return self._validate(item, model, path)
+            raise self._bad(f"expected a {key!r} object", method, path)
+        return self._validate(item, model, method, path)
 
-    def _bad(self, message: str, path: str) -> BadResponse:
-        return BadResponse(message, backend=BACKEND, method="GET", path=path)
+    def _bad(self, message: str, method: str, path: str) -> BadResponse:
+        return BadResponse(message, backend=BACKEND, method=method, path=path)

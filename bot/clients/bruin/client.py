@@ -167,7 +167,7 @@ class BruinClient:
             data = await self._core.request(
                 "GET", "/api/Ticket", params=params, operation="listing tickets"
             )
-            batch = self._parse_list(data, "responses", Ticket, "/api/Ticket")
+            batch = self._parse_list(data, "responses", Ticket, "GET", "/api/Ticket")
             out.extend(batch)
             if len(batch) < rows or (limit is not None and len(out) >= limit):
                 return out
@@ -194,7 +194,7 @@ class BruinClient:
         data = await self._core.request(
             "GET", "/api/Ticket/basic", params=params, operation="listing tickets"
         )
-        tickets = self._parse_list(data, "responses", Ticket, "/api/Ticket/basic")
+        tickets = self._parse_list(data, "responses", Ticket, "GET", "/api/Ticket/basic")
         total = data.get("total") if isinstance(data, dict) else None
         return TicketPage(tickets=tickets, total=total if isinstance(total, int) else None)
 
@@ -234,7 +234,7 @@ class BruinClient:
         except NotFound as exc:
             exc.message = f"Ticket {ticket_id} was not found"
             raise
-        return self._parse(data, TicketDetails, path)
+        return self._parse(data, TicketDetails, "GET", path)
 
     async def get_topics(self, *, service_number: str, client_id: int | None = None) -> list[Topic]:
         """``GET /api/Ticket/topics``: the categories allowed for this service number."""
@@ -242,7 +242,7 @@ class BruinClient:
         data = await self._core.request(
             "GET", "/api/Ticket/topics", params=params, operation="reading ticket categories"
         )
-        return self._parse_list(data, "callTypes", Topic, "/api/Ticket/topics")
+        return self._parse_list(data, "callTypes", Topic, "GET", "/api/Ticket/topics")
 
     # -- writes (never retried blindly: only a 429 refusal is retried) ---------------------
 
@@ -260,7 +260,7 @@ class BruinClient:
         if not isinstance(data, dict):
             return None
         try:
-            notes = self._parse_list(data, "ticketNotes", TicketNote, path)
+            notes = self._parse_list(data, "ticketNotes", TicketNote, "POST", path)
         except BadResponse:
             return None
         return notes[0] if notes else None
@@ -270,7 +270,7 @@ class BruinClient:
         body = {"notes": [n.model_dump(by_alias=True, exclude_none=True) for n in notes]}
         path = f"/api/Ticket/{ticket_id}/notes/advanced"
         data = await self._write("POST", path, body, "adding notes", ticket_id)
-        return self._parse_list(data, "ticketNotes", TicketNote, path)
+        return self._parse_list(data, "ticketNotes", TicketNote, "POST", path)
 
     async def create_ticket(
         self,
@@ -289,14 +289,15 @@ class BruinClient:
             "contacts": [c.model_dump(by_alias=True, exclude_none=True) for c in contacts],
             "notes": [{"noteType": n.note_type, "noteValue": n.text} for n in notes],
         }
-        data = await self._write("POST", "/api/Ticket", body, "creating a ticket", None)
+        path = "/api/Ticket"
+        data = await self._write("POST", path, body, "creating a ticket", None)
         ids = _get_ci(data, "ticketIds") if isinstance(data, dict) else None
         if isinstance(ids, list) and ids:
-            return self._parse({"ticket_id": ids[0]}, CreatedTicket, "/api/Ticket").ticket_id
+            return self._parse({"ticket_id": ids[0]}, CreatedTicket, "POST", path).ticket_id
         single = _get_ci(data, "ticketId") if isinstance(data, dict) else None
         if single:
-            return self._parse({"ticket_id": single}, CreatedTicket, "/api/Ticket").ticket_id
-        raise self._bad("no ticket id in the answer", "/api/Ticket")
+            return self._parse({"ticket_id": single}, CreatedTicket, "POST", path).ticket_id
+        raise self._bad("no ticket id in the answer", "POST", path)
 
     async def create_outage_ticket(
         self,
@@ -319,13 +320,13 @@ class BruinClient:
         items = None
         if isinstance(data, dict):
             items = _get_ci(data, "assets") or _get_ci(data, "items")
-        results = self._parse_items(items, OutageResult, path)
+        results = self._parse_items(items, OutageResult, "POST", path)
         for result in results:
             if (result.service_number or "").lower() == service_number.lower():
                 return result
         if results:
             return results[0]
-        raise self._bad("no outcome in the answer", path)
+        raise self._bad("no outcome in the answer", "POST", path)
 
     async def set_detail_status(
         self, ticket_id: int, detail_id: int, status: Literal["O", "R"]
@@ -364,7 +365,7 @@ class BruinClient:
         data = await self._core.request(
             "GET", "/api/Inventory", params=params, operation="reading inventory"
         )
-        return self._parse_list(data, "documents", InventoryItem, "/api/Inventory")
+        return self._parse_list(data, "documents", InventoryItem, "GET", "/api/Inventory")
 
     async def get_inventory_attributes(
         self,
@@ -388,7 +389,7 @@ class BruinClient:
         data = await self._core.request(
             "GET", "/api/Inventory/Attribute", params=params, operation="reading inventory"
         )
-        return self._parse(data, InventoryAttributes, "/api/Inventory/Attribute")
+        return self._parse(data, InventoryAttributes, "GET", "/api/Inventory/Attribute")
 
     async def list_sites(
         self,
@@ -405,7 +406,7 @@ class BruinClient:
         data = await self._core.request(
             "GET", "/api/Site", params=params, operation="reading sites"
         )
-        return self._parse_list(data, "documents", Site, "/api/Site")
+        return self._parse_list(data, "documents", Site, "GET", "/api/Site")
 
     async def get_site(self, site_id: int, *, client_id: int | None = None) -> Site:
         for site in await self.list_sites(client_id=client_id, site_id=site_id):
@@ -438,24 +439,28 @@ class BruinClient:
                 exc.message = f"Ticket {ticket_id} was not found"
             raise
 
-    def _parse(self, data: Any, model: type[M], path: str) -> M:
+    # The parse helpers name the request whose answer they read (method and path): an
+    # unreadable answer to a POST must not be reported as a GET.
+
+    def _parse(self, data: Any, model: type[M], method: str, path: str) -> M:
         try:
             return model.model_validate(data)
         except ValidationError as exc:
-            raise self._bad(f"unexpected shape ({exc.error_count()} problems)", path) from None
+            problems = f"unexpected shape ({exc.error_count()} problems)"
+            raise self._bad(problems, method, path) from None
 
-    def _parse_list(self, data: Any, key: str, model: type[M], path: str) -> list[M]:
+    def _parse_list(self, data: Any, key: str, model: type[M], method: str, path: str) -> list[M]:
         if not isinstance(data, dict):
-            raise self._bad(f"expected an object with {key!r}", path)
-        return self._parse_items(_get_ci(data, key) or [], model, path)
+            raise self._bad(f"expected an object with {key!r}", method, path)
+        return self._parse_items(_get_ci(data, key) or [], model, method, path)
 
-    def _parse_items(self, items: Any, model: type[M], path: str) -> list[M]:
+    def _parse_items(self, items: Any, model: type[M], method: str, path: str) -> list[M]:
         if not isinstance(items, list):
-            raise self._bad("expected a list", path)
-        return [self._parse(item, model, path) for item in items]
+            raise self._bad("expected a list", method, path)
+        return [self._parse(item, model, method, path) for item in items]
 
-    def _bad(self, message: str, path: str) -> BadResponse:
-        return BadResponse(message, backend="bruin", method="GET", path=path)
+    def _bad(self, message: str, method: str, path: str) -> BadResponse:
+        return BadResponse(message, backend="bruin", method=method, path=path)
 
     def _not_found(self, message: str, path: str) -> NotFound:
         return NotFound(message, backend="bruin", method="GET", path=path, status=404)

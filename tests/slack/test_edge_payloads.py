@@ -1,0 +1,297 @@
+"""Issue 17: shapes Slack really sends that the bot refused. A slash command whose text says
+"payload", Enterprise Grid org-wide installs (``team: null``), and events and interactions
+no listener handles — all over the real HTTP endpoint with real signatures."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import pytest
+import structlog
+
+from bot.logging import configure_logging
+from tests.fakes.slack_signing import (
+    block_actions_payload,
+    event_body,
+    org_wide_install,
+    plain_text_input_value,
+    slash_command_body,
+    view_closed_payload,
+    view_submission_payload,
+)
+from tests.slack.conftest import Answer, Harness, dumps, sealed, wait_for
+
+AUDIT = "— via Slack by dana (U0CALLER)"
+
+
+async def settled(h: Harness) -> None:
+    await wait_for(lambda: len(h.bot.server.bot.inflight) == 0)
+
+
+@pytest.fixture
+def json_logs() -> Iterator[io.StringIO]:
+    buf = io.StringIO()
+    configure_logging("INFO", "json", stream=buf)
+    try:
+        yield buf
+    finally:
+        logging.getLogger().handlers = []
+        structlog.reset_defaults()
+
+
+def lines(buf: io.StringIO) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in buf.getvalue().splitlines() if line.startswith("{")]
+
+
+# -- A: the word "payload" in a slash command ---------------------------------------------
+
+
+async def test_a_slash_command_that_says_payload_is_a_slash_command(harness: Harness) -> None:
+    text = "add 4503 carrier says the payload was dropped"
+    url = harness.slack.response_url("payload-word", user_id="U0CALLER")
+    body = slash_command_body(
+        command="/note",
+        text=text,
+        response_url=url,
+        channel_name="payload-ops",
+        user_name="payload",
+        team_domain="payload-co",
+    )
+    assert b"payload" in body
+    answer = await harness.post_signed(body)
+    assert answer.status == 200, answer.text
+    await wait_for(lambda: harness.sandbox.bruin.payloads("note.add"))
+    note = harness.sandbox.bruin.payloads("note.add")[-1]["note"]
+    assert note.startswith("carrier says the payload was dropped\n")
+
+
+async def test_a_form_field_named_payload_must_hold_a_json_object(harness: Harness) -> None:
+    for body, reason in [
+        (b"payload=" + quote("not json").encode(), "payload is not JSON"),
+        (b"payload=" + quote("[1, 2]").encode(), "payload is not a JSON object"),
+    ]:
+        answer = await harness.post_signed(body)
+        assert answer.status == 400
+        assert answer.text == f"malformed payload: {reason}"
+
+
+async def test_a_json_event_that_mentions_payload_is_still_an_event(harness: Harness) -> None:
+    harness.slack.add_dm("U0CALLER")
+    event = {
+        "type": "message",
+        "channel_type": "im",
+        "channel": "D0CALLER",
+        "user": "U0CALLER",
+        "text": "ticket show 4503 payload",
+        "ts": "1700000000.000300",
+        "event_ts": "1700000000.000300",
+    }
+    answer = await harness.event(event, event_id="Ev0PAYLOADWORD")
+    assert answer.status == 200
+    posts = await wait_for(lambda: harness.slack.calls_to("chat.postMessage"))
+    assert posts[0].params["channel"] == "D0CALLER"
+
+
+# -- B: Enterprise Grid, org-wide installs ----------------------------------------------
+
+
+async def test_org_wide_button_with_null_team_is_handled(harness: Harness) -> None:
+    url = harness.slack.response_url("grid-btn", user_id="U0CALLER")
+    payload = org_wide_install(
+        block_actions_payload(
+            action_id="ticket_show",
+            block_id="b1",
+            response_url=url,
+            message_ts="1700000000.000200",
+            value=sealed("ticket_show", "4503"),
+            enterprise_id="E0000001",
+        ),
+        user_team_id="T0HOMEWS",  # the user's own workspace differs from the channel's
+    )
+    assert payload["team"] is None
+    answer = await harness.action(payload)
+    assert answer.status == 200, answer.text
+    reply = await harness.reply("grid-btn")
+    assert "Ticket 4503" in dumps(reply)
+
+
+async def test_org_wide_modal_submission_with_null_team_is_handled(harness: Harness) -> None:
+    key = f"grid-card{time.monotonic_ns()}"
+    url = harness.slack.response_url(key, user_id="U0CALLER")
+    command = slash_command_body(
+        command="/ticket",
+        text="show 4504",
+        response_url=url,
+        enterprise_id="E0000001",
+        enterprise_name="Example Org",
+    )
+    assert (await harness.post_signed(command)).status == 200
+    card = await harness.reply(key)
+    note_button = next(
+        element
+        for block in card["blocks"]
+        for element in [*(block.get("elements") or []), block.get("accessory") or {}]
+        if element.get("action_id") == "ticket_card_note"
+    )
+    click = org_wide_install(
+        block_actions_payload(
+            action_id=note_button["action_id"],
+            block_id="b1",
+            value=note_button.get("value"),
+            response_url=harness.slack.response_url("grid-click", user_id="U0CALLER"),
+            message_ts="1700000000.000100",
+            is_ephemeral=True,
+            trigger_id=harness.slack.issue_trigger_id(),
+        ),
+        user_team_id="T0HOMEWS",
+    )
+    assert (await harness.action(click)).status == 200
+    opened = (await wait_for(lambda: harness.slack.calls_to("views.open")))[0]
+    assert opened.error is None
+    view = harness.slack.views[opened.response["view"]["id"]]
+    note = {"note_text": {"note_text": plain_text_input_value("grid org note")}}
+    submission = org_wide_install(view_submission_payload(view=view, values=note))
+    assert submission["team"] is None
+    answer = await harness.action(submission)
+    assert answer.status == 200, answer.text
+    await wait_for(lambda: harness.sandbox.bruin.payloads("note.add"))
+    assert harness.sandbox.bruin.payloads("note.add") == [{"note": f"grid org note\n{AUDIT}"}]
+
+
+async def test_grid_slash_command_with_enterprise_fields_is_handled(harness: Harness) -> None:
+    url = harness.slack.response_url("grid-cmd", user_id="U0CALLER")
+    fields = {
+        "token": "verification-token-placeholder",
+        "team_id": "T0001",
+        "team_domain": "sandbox-workspace",
+        "enterprise_id": "E0000001",
+        "enterprise_name": "Example Org",
+        "channel_id": "C0OPS",
+        "channel_name": "ops",
+        "user_id": "U0CALLER",
+        "user_name": "dana",
+        "command": "/ticket",
+        "text": "show 4503",
+        "api_app_id": "A0APP",
+        "is_enterprise_install": "true",
+        "response_url": url,
+        "trigger_id": "1111111111.2222222222.placeholder",
+    }
+    answer = await harness.post_signed(urlencode(fields).encode())
+    assert answer.status == 200, answer.text
+    assert "Ticket 4503" in dumps(await harness.reply("grid-cmd"))
+
+
+# -- D: what the bot does not handle is answered 200, logged once per type ---------------
+
+
+UNHANDLED_EVENTS: list[dict[str, Any]] = [
+    {
+        "type": "reaction_added",
+        "user": "U0CALLER",
+        "reaction": "eyes",
+        "item": {"type": "message", "channel": "C0OPS", "ts": "1700000000.000100"},
+        "event_ts": "1700000001.000100",
+    },
+    {"type": "some_future_event_type", "event_ts": "1700000001.000200"},
+]
+
+
+async def test_unhandled_events_and_payloads_are_answered_200_and_logged_once(
+    harness: Harness, json_logs: io.StringIO
+) -> None:
+    answers: list[Answer] = []
+    for round_ in range(2):
+        for n, event in enumerate(UNHANDLED_EVENTS):
+            answers.append(await harness.event(event, event_id=f"Ev0UNH{round_}{n}"))
+        rate_limited = {
+            "token": "legacy",
+            "type": "app_rate_limited",
+            "team_id": "T0001",
+            "minute_rate_limited": 1518467820,
+            "api_app_id": "A0APP",
+        }
+        answers.append(
+            await harness.post_signed(
+                json.dumps(rate_limited).encode(), content_type="application/json"
+            )
+        )
+        answers.append(await harness.action(view_closed_payload(callback_id="not_ours")))
+        url = harness.slack.response_url(user_id="U0CALLER")
+        answers.append(
+            await harness.action(
+                block_actions_payload(
+                    action_id="not_ours", block_id="b", response_url=url, message_ts="1.2"
+                )
+            )
+        )
+    assert [a.status for a in answers] == [200] * len(answers), answers
+    await settled(harness)
+    logged = [line["type"] for line in lines(json_logs) if line["event"] == "unhandled_request"]
+    assert sorted(logged) == sorted(
+        [
+            "event:reaction_added",
+            "event:some_future_event_type",
+            "event:app_rate_limited",
+            "interactive:view_closed",
+            "interactive:block_actions",
+        ]
+    )
+    bolt_noise = [line for line in lines(json_logs) if "Unhandled request" in line["event"]]
+    assert bolt_noise == []
+
+
+async def test_revoke_turns_readiness_off_with_the_reason(harness: Harness) -> None:
+    async with harness.http.get(harness.base + "/readyz") as resp:
+        assert resp.status == 200
+    harness.bot.server.revoke("app_uninstalled")
+    async with harness.http.get(harness.base + "/readyz") as resp:
+        assert resp.status == 503
+        body = await resp.json()
+    assert body == {"status": "revoked", "problems": {"slack": "app_uninstalled"}}
+    async with harness.http.get(harness.base + "/healthz") as resp:
+        assert resp.status == 200  # alive, just not ready: the orchestrator stops routing
+
+
+@pytest.mark.parametrize(
+    "event",
+    [{"type": "app_uninstalled"}, {"type": "tokens_revoked", "tokens": {"bot": ["U0BOT"]}}],
+)
+async def test_losing_access_stops_posting_and_turns_readiness_off(
+    harness: Harness, event: dict[str, Any]
+) -> None:
+    answer = await harness.event(event, event_id="Ev0GONE")
+    assert answer.status == 200
+    await wait_for(lambda: harness.bot.server.bot.revoked == event["type"])
+    async with harness.http.get(harness.base + "/readyz") as resp:
+        assert resp.status == 503
+        assert event["type"] in await resp.text()
+    posts = len(harness.slack.calls_to("chat.postMessage"))
+    await harness.command("/note", "add 4503 after the uninstall")
+    await settled(harness)
+    assert len(harness.slack.calls_to("chat.postMessage")) == posts
+
+
+async def test_another_apps_revoked_token_changes_nothing(harness: Harness) -> None:
+    event = {"type": "tokens_revoked", "tokens": {"bot": ["U0SOMEONEELSE"]}}
+    assert (await harness.event(event, event_id="Ev0OTHER")).status == 200
+    await settled(harness)
+    async with harness.http.get(harness.base + "/readyz") as resp:
+        assert resp.status == 200
+
+
+async def test_an_unhandled_event_does_nothing(harness: Harness) -> None:
+    calls = len(harness.slack.calls)
+    body = event_body(UNHANDLED_EVENTS[0], event_id="Ev0NOTHING")
+    answer = await harness.post_signed(body, content_type="application/json")
+    assert answer == Answer(200, "")
+    await settled(harness)
+    await asyncio.sleep(0)
+    assert len(harness.slack.calls) == calls
