@@ -6,15 +6,20 @@ expected form (:class:`ConfigError`). Secrets are ``SecretStr``: they print as `
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import re
+import zoneinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["ConfigError", "Settings", "data_dir", "load_settings"]
+__all__ = ["DATABASE_SCHEMES", "ConfigError", "Settings", "data_dir", "load_settings"]
+
+DATABASE_SCHEMES = ("sqlite", "sqlite+aiosqlite", "postgresql", "postgres", "postgresql+asyncpg")
+"""The DATABASE_URL schemes the store opens (``bot.store.normalise_database_url``)."""
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOSTNAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*")
@@ -76,7 +81,14 @@ class Settings(BaseSettings):
         "form", json_schema_extra=_expect("form or basic")
     )
     bruin_portal_url: str = Field(
-        "https://app.bruin.com", json_schema_extra=_expect("an http(s) URL")
+        "https://app.bruin.com",
+        json_schema_extra=_expect("an http(s) URL: the base of the ticket links on cards"),
+    )
+    bruin_sandbox: bool = Field(
+        False,
+        json_schema_extra=_expect(
+            "true when BRUIN_API_URL is the bundled sandbox (writes are not real), else false"
+        ),
     )
     bruin_webhook_secret: SecretStr | None = Field(
         None, json_schema_extra=_expect("the shared key configured for Bruin webhooks")
@@ -119,6 +131,10 @@ class Settings(BaseSettings):
     )
     chatops_poll_seconds: int = Field(
         60, ge=5, le=3600, json_schema_extra=_expect("whole seconds between 5 and 3600")
+    )
+    chatops_timezone: str = Field(
+        "UTC",
+        json_schema_extra=_expect("an IANA time zone name, e.g. Europe/Berlin or UTC"),
     )
     chatops_data_dir: Path | None = Field(
         None, json_schema_extra=_expect("a directory path for the SQLite store and state")
@@ -221,6 +237,25 @@ class Settings(BaseSettings):
             raise ValueError("must end with /")
         return value
 
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_scheme(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        scheme, sep, _ = value.partition("://")
+        if not sep or scheme.lower() not in DATABASE_SCHEMES:
+            # Only the scheme is named: the rest of the URL may hold a password.
+            shown = f"{scheme[:20]!r}" if sep else "no scheme"
+            raise ValueError(
+                f"unsupported database URL ({shown}); the store supports sqlite and postgresql"
+            )
+        return value
+
     @field_validator("host", mode="before")
     @classmethod
     def _strip(cls, value: Any) -> Any:
@@ -251,6 +286,24 @@ class Settings(BaseSettings):
         return None if value == "" else value
 
     # -- derived -----------------------------------------------------------------------
+
+    @field_validator("chatops_timezone")
+    @classmethod
+    def _zone_name(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def display_zone(self) -> dt.tzinfo:
+        """CHATOPS_TIMEZONE as a zone: what fallback texts and the console show."""
+        return (
+            dt.UTC
+            if self.chatops_timezone.upper() == "UTC"
+            else zoneinfo.ZoneInfo(self.chatops_timezone)
+        )
 
     @property
     def bruin_configured(self) -> bool:

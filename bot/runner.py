@@ -22,6 +22,7 @@ from bot.metrics import Metrics
 from bot.notify.delivery import Delivery
 from bot.notify.intake import Intake
 from bot.notify.service import NotifierService
+from bot.render.text import configure_zone
 from bot.services import open_services
 from bot.slack.app import SlackBot, build_app, make_web_client
 from bot.slack.server import BotServer
@@ -56,6 +57,7 @@ async def running_bot(
             "chatops-bot run: HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN "
             "for Socket Mode)."
         )
+    configure_zone(settings.display_zone)
     metrics = Metrics()
     store = await Store.open(settings.database_url, data_dir=data_dir(settings))
     try:
@@ -140,6 +142,7 @@ def _notifier(
         delivery=delivery,
         poll_seconds=settings.chatops_poll_seconds,
         default_customer=settings.bruin_customer_id,
+        metrics=metrics,
     )
 
 

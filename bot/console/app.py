@@ -2,11 +2,18 @@
 
 With no backend credentials the embedded sandbox runs in-process on a free loopback
 port; its state is kept in the data dir so one-shot runs (``-c``) see earlier writes.
+Cards then link to the sandbox's own address (``BRUIN_PORTAL_URL``) and previews do not
+warn that a write is real (``BRUIN_SANDBOX``).
+
+``--channel C…`` acts in a channel, as a slash command there would: ``/ticket config``,
+subscriptions and watches are kept in the bot's store (DATABASE_URL, else SQLite in the
+data dir), so they can be tried offline.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import getpass
 import json
 import sys
@@ -22,7 +29,9 @@ from bot.core.deps import Services
 from bot.core.dispatch import Dispatcher
 from bot.render.blocks import Message
 from bot.render.terminal import render_terminal
+from bot.render.text import configure_zone
 from bot.services import open_services
+from bot.store import Store
 from handlers import build_registry
 from handlers.ticket_actions import is_form_command
 
@@ -78,6 +87,8 @@ async def _backends(settings: Settings, *, reset: bool) -> AsyncIterator[tuple[S
             update |= {
                 "bruin_identity_url": sandbox.url,
                 "bruin_api_url": sandbox.url,
+                "bruin_portal_url": sandbox.url,
+                "bruin_sandbox": True,
                 "bruin_oauth_client_id": SANDBOX_CLIENT_ID,
                 "bruin_oauth_client_secret": SecretStr(SANDBOX_CLIENT_SECRET),
                 "bruin_customer_id": SANDBOX_CUSTOMER_ID,
@@ -117,6 +128,7 @@ async def run_console(
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
     prompter: Prompter | None = None,
+    channel: str | None = None,
 ) -> int:
     """Run one command (exit status) or the interactive prompt.
 
@@ -124,13 +136,21 @@ async def run_console(
     and with ``-c`` only when stdin is a terminal (otherwise they say to run interactively
     and exit non-zero, so scripts never hang on a question).
     """
+    configure_zone(settings.display_zone)
     user = getpass.getuser()
-    caller = Caller(user_id=f"console:{user}", display_name=user, surface="console")
+    caller = Caller(
+        user_id=f"console:{user}", display_name=user, channel_id=channel or "", surface="console"
+    )
     registry = build_registry()
     dispatcher = Dispatcher(registry)
     async with contextlib.AsyncExitStack() as stack:
         local, where = await stack.enter_async_context(_backends(settings, reset=reset))
         services = await stack.enter_async_context(open_services(local))
+        if channel:
+            store = await Store.open(local.database_url, data_dir=data_dir(local))
+            stack.push_async_callback(store.close)
+            services = dataclasses.replace(services, store=store)
+            where += f", acting in channel {channel}"
 
         def show(message: Message) -> None:
             _print(message, as_json=as_json, out=out)
@@ -180,7 +200,9 @@ async def _one(
         if ui is None:
             err.write(NEEDS_A_TERMINAL + "\n")
             return 2
-        await ui.choose(message)
+        typed = await ui.choose(message)
+        if typed is not None:  # a command typed at the button prompt runs as one
+            return await _one(dispatcher, services, caller, typed, as_json, out, err, ui)
     return 0
 
 
@@ -207,13 +229,17 @@ async def _loop(
         async def read(prompt: str) -> str:
             return await session.prompt_async(prompt)
 
+    typed: str | None = None  # a command typed at a button prompt, run next
     while True:
-        try:
-            line = await read(PROMPT)
-        except KeyboardInterrupt:
-            continue
-        except EOFError:
-            return
+        if typed is not None:
+            line, typed = typed, None
+        else:
+            try:
+                line = await read(PROMPT)
+            except KeyboardInterrupt:
+                continue
+            except EOFError:
+                return
         if line.strip().lower() in {"exit", "quit", ":q"}:
             return
         parsed = parse_line(line)
@@ -224,8 +250,8 @@ async def _loop(
         if is_form_command(*parsed):
             created = await ui.new_ticket()
             if created is not None:
-                await ui.choose(created)
+                typed = await ui.choose(created)
             continue
         message = await dispatcher.dispatch(*parsed, caller, services)
         _print(message, as_json=as_json, out=out)
-        await ui.choose(message)
+        typed = await ui.choose(message)

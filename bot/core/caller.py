@@ -10,7 +10,17 @@ from bot.render.text import clean
 __all__ = ["Caller", "Profile", "Surface"]
 
 Surface = Literal[
-    "slash", "mention", "dm", "thread", "button", "modal", "shortcut", "home", "options", "console"
+    "slash",
+    "mention",
+    "dm",
+    "thread",
+    "button",
+    "modal",
+    "shortcut",
+    "home",
+    "options",
+    "unfurl",
+    "console",
 ]
 
 

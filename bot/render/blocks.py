@@ -11,6 +11,7 @@ control and bidi characters. Everything is cut within Slack's limits (named cons
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -46,12 +47,12 @@ from bot.render.text import (
     code,
     enforce,
     escape,
-    fmt_time,
     md,
     md_join,
     plain_label,
     quote,
     truncate,
+    when,
 )
 
 __all__ = [
@@ -67,6 +68,7 @@ __all__ = [
     "header",
     "help_message",
     "inventory_list",
+    "last_update",
     "md",
     "mrkdwn",
     "note_added",
@@ -176,10 +178,19 @@ def _status_icon(label: str) -> str:
 def _note_line(note: TicketNote) -> Mrkdwn:
     return md(
         "*{}* · {}\n{}",
-        fmt_time(note.created_at),
+        when(note.created_at),
         note.creator or "unknown",
         quote(note.text, NOTE_PREVIEW),
     )
+
+
+def last_update(ticket: Ticket, details: TicketDetails) -> dt.datetime | None:
+    """The newest change the ticket shows: a detail line's update or a note, else creation."""
+    moments = [
+        *(d.last_updated_at for d in details.details),
+        *(n.created_at for n in details.notes),
+    ]
+    return max((m for m in moments if m is not None), default=None) or ticket.created_at
 
 
 def ticket_card(
@@ -195,23 +206,13 @@ def ticket_card(
     blocks: list[Block] = [header(f"Ticket {ticket.ticket_id} · {status}")]
     category = " ".join(p for p in (ticket.category, ticket.topic and f"({ticket.topic})") if p)
     site = ticket.address.one_line() if ticket.address else ""
-    updated = max(
-        (
-            moment
-            for moment in [
-                *(d.last_updated_at for d in details.details),
-                *(n.created_at for n in details.notes),
-            ]
-            if moment is not None
-        ),
-        default=None,
-    )
+    updated = last_update(ticket, details)
     pairs = [
         ("Status", md("{} {}", _status_icon(status), status)),
         ("Category", escape(category or "—")),
         ("Site", escape(site or "—")),
-        ("Created", md("{}\nby {}", fmt_time(ticket.created_at), ticket.created_by or "—")),
-        ("Updated", escape(fmt_time(updated or ticket.created_at))),
+        ("Created", md("{}\nby {}", when(ticket.created_at), ticket.created_by or "—")),
+        ("Updated", when(updated)),
     ]
     if ticket.severity:
         pairs.append(("Severity", escape(ticket.severity)))
@@ -262,7 +263,7 @@ def ticket_list(
             parts.append(escape(t.category))
         if site:
             parts.append(escape(truncate(site, 80)))
-        parts.append(escape(fmt_time(t.created_at)))
+        parts.append(when(t.created_at))
         blocks.append(
             section(
                 md_join(" · ", parts),

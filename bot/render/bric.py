@@ -20,11 +20,11 @@ from bot.render.text import (
     clean,
     code,
     escape,
-    fmt_time,
     md,
     md_join,
     plain,
     truncate,
+    when,
 )
 
 __all__ = [
@@ -134,11 +134,11 @@ def running_timers(
         who = t.person.full_name if t.person else "someone"
         what = t.project.name if t.project else "a project"
         role = f" ({t.person_role.name})" if t.person_role and t.person_role.name else ""
-        since = f" · since {fmt_time(t.started_at)}" if t.started_at else ""
+        since = md(" · since {}", when(t.started_at)) if t.started_at else md("")
         minutes = t.elapsed_minutes(now)
         lines.append(md("• *{}* on *{}*{} · {} min{}", who, what, role, minutes, since))
     shown = f"{len(lines)} of {len(timers)}" if len(lines) < len(timers) else str(len(timers))
-    count = f"{shown} running · as of {fmt_time(now)}"
+    count = md("{} running · as of {}", shown, when(now))
     return _list(title, lines, empty="Nobody has a timer running right now.", count=count)
 
 

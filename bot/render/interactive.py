@@ -38,12 +38,12 @@ from bot.render.text import (
     code,
     enforce,
     escape,
-    fmt_time,
     md,
     md_join,
     plain_label,
     quote,
     truncate,
+    when,
 )
 
 __all__ = [
@@ -272,7 +272,7 @@ def home_view(
                 parts.append(escape(ticket.category))
             if ticket.address:
                 parts.append(escape(truncate(ticket.address.one_line(), 80)))
-            parts.append(escape(fmt_time(ticket.created_at)))
+            parts.append(when(ticket.created_at))
             line = md_join(" · ", parts)
         blocks.append(section(line, accessory=link))
     blocks.append(DividerBlock())
@@ -281,6 +281,6 @@ def home_view(
         blocks.append(section(md("No channel is subscribed. `/ticket subscribe` in a channel.")))
     for sub_line in subscriptions[:40]:
         blocks.append(section(sub_line))
-    blocks.append(context(md("Updated {}", fmt_time(updated))))
+    blocks.append(context(md("Updated {}", when(updated))))
     view = View(type="home", blocks=blocks[:HOME_MAX_BLOCKS])
     return dict(enforce(view.to_dict()))

@@ -13,6 +13,8 @@ __all__ = ["render_terminal", "terminal_line"]
 _BOLD = re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+?)\*(?![\w*])")
 _CODE = re.compile(r"`([^`\n]+)`")
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
+_DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
+"""Slack's ``<!date^…|fallback>``: the console shows the fallback (the configured zone)."""
 _EMOJI = {
     ":warning:": "⚠",
     ":white_check_mark:": "✔",
@@ -38,7 +40,7 @@ def terminal_line(text: str) -> str:
     """One line of a form (intro, label, hint, option) for a terminal prompt: cleaned of
     control and bidi characters; Mrkdwn loses its entities and ``*``/````` marks."""
     if isinstance(text, Mrkdwn):
-        return _unescape(clean(text).replace("*", "").replace("`", ""))
+        return _unescape(_DATE.sub(r"\1", clean(text)).replace("*", "").replace("`", ""))
     return clean(text)
 
 
@@ -46,6 +48,7 @@ def _mrkdwn(text: str, color: bool) -> str:
     text = clean(text)  # the terminal's own colours are added below, nothing else
     for code, glyph in _EMOJI.items():
         text = text.replace(code, glyph)
+    text = _DATE.sub(r"\1", text)
     text = _LINK.sub(r"\2 (\1)", text)
     if color:
         text = _BOLD.sub("\033[1m\\1\033[0m", text)

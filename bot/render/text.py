@@ -35,6 +35,7 @@ from typing import Any, LiteralString, overload
 
 __all__ = [
     "BUTTON_TEXT_MAX",
+    "DISPLAY_ZONE",
     "ELLIPSIS",
     "FIELD_MAX",
     "HEADER_MAX",
@@ -43,6 +44,7 @@ __all__ = [
     "channel_link",
     "clean",
     "code",
+    "configure_zone",
     "enforce",
     "escape",
     "fmt_time",
@@ -55,6 +57,7 @@ __all__ = [
     "slack_date",
     "truncate",
     "user_mention",
+    "when",
 ]
 
 SECTION_MAX = 3000
@@ -274,10 +277,41 @@ def slack_date(
     return _trusted(f"<!date^{int(moment.timestamp())}^{tokens}|{shown}>")
 
 
+class _Zone:
+    """The zone of text that cannot show each reader's own time: Slack's fallback text and
+    the console. Process-wide, like the log configuration: ``chatops-bot run`` and the
+    console set it once at start from CHATOPS_TIMEZONE (:func:`configure_zone`)."""
+
+    zone: dt.tzinfo = dt.UTC
+
+
+DISPLAY_ZONE = _Zone()
+
+
+def configure_zone(zone: dt.tzinfo) -> None:
+    DISPLAY_ZONE.zone = zone
+
+
 def fmt_time(value: dt.datetime | None) -> str:
+    """``2026-12-06 09:05 UTC`` in the configured zone (:data:`DISPLAY_ZONE`)."""
     if value is None:
         return "—"
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    zone = DISPLAY_ZONE.zone
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    local = value.astimezone(zone)
+    name = "UTC" if zone is dt.UTC else (local.tzname() or str(zone))
+    return local.strftime("%Y-%m-%d %H:%M ") + name
+
+
+def when(value: dt.datetime | None) -> Mrkdwn:
+    """A moment as each reader's own local date and time in Slack (``<!date^…>``), with
+    :func:`fmt_time` as the fallback text; "—" when there is none."""
+    if value is None:
+        return escape("—")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return slack_date(value, "{date_short_pretty} {time}", fallback=fmt_time(value))
 
 
 # -- the boundary ---------------------------------------------------------------------------

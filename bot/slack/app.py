@@ -32,11 +32,13 @@ from bot.core.caller import Caller, Surface
 from bot.core.deps import Services
 from bot.core.dispatch import Dispatcher
 from bot.core.gate import RateLimiter, WriteGate
+from bot.core.grammar import UsageError, tokenize
 from bot.core.registry import Registry
 from bot.metrics import Metrics
 from bot.notify.service import NotifierService
 from bot.render.blocks import ACTION_LIST_MORE, ACTION_OPEN_LINK, ACTION_SHOW_TICKET, Message
 from bot.render.blocks import error_message as error_reply
+from bot.render.text import code, md, md_join, truncate
 from bot.render.values import show_or_more_command
 from bot.slack import interactive as slack_ui
 from bot.slack.authz import WriterPolicy
@@ -48,6 +50,7 @@ from bot.slack.seal import Sealer, SealingWebClient, sealer_for
 from bot.store import Store
 from handlers import build_registry
 from handlers.ticket_actions import F_SERVICE, is_form_command
+from handlers.unfurl import UnfurlPolicy
 
 __all__ = [
     "SlackBot",
@@ -131,6 +134,7 @@ class SlackBot:
     auth: AuthorizeResult | None = None
     inflight: InFlight = field(default_factory=InFlight)
     notifier: NotifierService | None = None
+    unfurls: UnfurlPolicy = field(default_factory=UnfurlPolicy)
     revoked: str | None = None
     _auth_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -209,9 +213,16 @@ class SlackBot:
         return not allowed or not channel_id or channel_id in allowed
 
     async def run(self, command: str, text: str, caller: Caller) -> Message:
-        """Dispatch and count; the dispatcher turns every expected failure into a message."""
-        message = await self.dispatcher.dispatch(command, text, caller, self.services)
-        self.metrics.commands.labels(command, "ok" if message.ok else "error").inc()
+        """Dispatch and count by outcome (ok, usage, refused, error); the dispatcher turns
+        every expected failure into a message, and anything else counts as an error."""
+        try:
+            message, outcome = await self.dispatcher.dispatch_with_outcome(
+                command, text, caller, self.services
+            )
+        except Exception:
+            self.metrics.commands.labels(command, "error").inc()
+            raise
+        self.metrics.commands.labels(command, outcome).inc()
         return message
 
 
@@ -245,11 +256,36 @@ def split_words(text: str) -> tuple[str, str] | None:
     return "/" + first.lstrip("/").lower(), rest.strip()
 
 
+def _edit_answer(bot: SlackBot, parsed: tuple[str, str] | None) -> Message:
+    """What an edited message would have run, and how to run it; nothing is run."""
+    lines = [md("I don't run edited messages, so nothing was done.")]
+    family = bot.dispatcher.families.get(parsed[0]) if parsed else None
+    if parsed is not None and family is not None:
+        command = code(truncate(f"{parsed[0]} {parsed[1]}".strip(), 300))
+        try:
+            sub, _ = family.resolve(tokenize(parsed[1]))
+            what = md(" ({}{})", sub.summary, ", a write" if sub.write else "")
+        except UsageError:
+            what = md("")
+        lines.append(md("Your edit asks for {}{}.", command, what))
+        lines.append(md("To run it, send it again as a new message, or use {}.", command))
+    else:
+        lines.append(md("To ask me something, send a new message."))
+    return error_reply(md_join(" ", lines))
+
+
 async def _conversation(bot: SlackBot, event: dict[str, Any], surface: Surface) -> None:
     channel = event.get("channel", "")
     user = event.get("user", "")
     thread_ts = event.get("thread_ts") or event.get("ts") if surface == "mention" else None
     parsed = split_words(event.get("text", ""))
+    if event.get("edited"):
+        # Slack re-sends an edited message (a new event id): running it again would write
+        # twice. The editor is told, only in thread, what the edit asked for and how to ask.
+        log.info("edited_message_not_run", surface=surface, command=parsed and parsed[0])
+        source = Source(user_id=user, channel_id=channel, thread_ts=thread_ts or "")
+        await bot.replies.private(source, _edit_answer(bot, parsed))
+        return
     if parsed is None or parsed[0] == "/help":
         message = bot.dispatcher.help()
     elif parsed[0] not in bot.dispatcher.families:
@@ -268,7 +304,9 @@ async def _conversation(bot: SlackBot, event: dict[str, Any], surface: Surface) 
 async def on_mention(
     ack: Callable[..., Awaitable[None]], event: dict[str, Any], context: AsyncBoltContext
 ) -> None:
-    """``@bot ticket show 4503`` does what ``/ticket show 4503`` does, answered in thread."""
+    """``@bot ticket show 4503`` does what ``/ticket show 4503`` does, answered in thread.
+    An edited mention (Slack sends it again with ``edited``) runs nothing: see
+    ``_conversation``."""
     await ack()
     await _conversation(context["bot"], event, "mention")
 
@@ -326,6 +364,20 @@ async def on_tokens_revoked(
     auth = bot.auth
     if auth is None or auth.bot_user_id in revoked:
         await bot.revoke("tokens_revoked")
+
+
+async def on_link_shared(
+    ack: Callable[..., Awaitable[None]], event: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    """Bruin ticket links preview themselves (``handlers.unfurl`` says which)."""
+    await ack()
+    bot: SlackBot = context["bot"]
+    channel = str(event.get("channel") or "")
+    urls = [str(link.get("url") or "") for link in event.get("links") or []]
+    caller = bot.caller(str(event.get("user") or ""), channel, "unfurl")
+    previews = await bot.unfurls.previews(bot.services, caller, urls)
+    if previews:
+        await bot.replies.unfurl(channel, str(event.get("message_ts") or ""), previews)
 
 
 async def on_link_button(ack: Callable[..., Awaitable[None]]) -> None:
@@ -454,6 +506,7 @@ def build_app(bot: SlackBot) -> AsyncApp:
         listen.command(command)(on_command)
     listen.event("app_mention")(on_mention)
     listen.event("message")(on_message)
+    listen.event("link_shared")(on_link_shared)
     listen.event("app_uninstalled")(on_app_uninstalled)
     listen.event("tokens_revoked")(on_tokens_revoked)
     listen.action(ACTION_SHOW_TICKET)(on_read_button)

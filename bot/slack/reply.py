@@ -11,6 +11,7 @@ Every message the Slack adapter sends passes one of these methods, named by inte
 ``replace``    the message that held the button: chat.update, else the response_url's
                replace_original (ephemeral messages cannot be chat.update-d)
 ``delete``     the message that held the button, through the response_url
+``unfurl``     link previews under someone's message (chat.unfurl)
 =============  =====================================================================
 
 Only response URLs under SLACK_RESPONSE_URL_PREFIX (Slack's hooks by default) are used, so
@@ -199,6 +200,18 @@ class Replies:
         return bool(source.response_url) and await self.hook(
             source.response_url, {"delete_original": True}
         )
+
+    async def unfurl(self, channel: str, ts: str, previews: Mapping[str, Message]) -> bool:
+        """Link previews under a message (chat.unfurl); False when Slack refused them."""
+        if self.revoked or not previews:
+            return False
+        unfurls = {url: {"blocks": m.to_dict()["blocks"]} for url, m in previews.items()}
+        try:
+            await self.client.chat_unfurl(channel=channel, ts=ts, unfurls=unfurls)
+        except SlackApiError as exc:
+            self.failed("chat.unfurl", exc)
+            return False
+        return True
 
     # -- the two ways out ----------------------------------------------------------------------
 

@@ -102,6 +102,17 @@ class OutboxStore(StoreBase):
             found = await session.get(TicketCard, (channel_id, ticket_id))
             return found.message_ts if found else None
 
+    async def ticket_of_card(self, channel_id: str, message_ts: str) -> int | None:
+        """The ticket whose card is the message ``message_ts`` in this channel (a thread
+        under a card acts on its ticket), if any."""
+        async with self.session() as session:
+            found = await session.scalar(
+                select(TicketCard.ticket_id).where(
+                    TicketCard.channel_id == channel_id, TicketCard.message_ts == message_ts
+                )
+            )
+            return int(found) if found is not None else None
+
     async def _remember_card(
         self,
         session: AsyncSession,

@@ -100,6 +100,7 @@ _METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "chat.postMessage": ("chat:write",),
     "chat.postEphemeral": ("chat:write",),
     "chat.update": ("chat:write",),
+    "chat.unfurl": ("links:write",),
     "chat.delete": ("chat:write",),
     "users.info": ("users:read",),
     "usergroups.users.list": ("usergroups:read",),
@@ -510,6 +511,7 @@ class FakeSlack:
             "auth.test": ("bot", self._auth_test),
             "chat.postMessage": ("bot", self._chat_post_message),
             "chat.update": ("bot", self._chat_update),
+            "chat.unfurl": ("bot", self._chat_unfurl),
             "chat.postEphemeral": ("bot", self._chat_post_ephemeral),
             "chat.getPermalink": ("bot", self._chat_get_permalink),
             "chat.delete": ("bot", self._chat_delete),
@@ -1076,6 +1078,17 @@ class FakeSlack:
             "text": msg.text,
             "message": self._message_json(msg, with_ts=False),
         }
+
+    def _chat_unfurl(self, params: JSONDict) -> JSONDict:
+        """Previews under a message: Slack wants channel + ts (or unfurl_id + source) and an
+        ``unfurls`` map of URL -> attachment-like object."""
+        unfurls = params.get("unfurls")
+        if isinstance(unfurls, str):
+            unfurls = json.loads(unfurls)
+        if not isinstance(unfurls, dict) or not unfurls:
+            raise _invalid_arguments(_err("missing required field: unfurls", "/unfurls"))
+        self._lookup_message(params, "ts")
+        return {"ok": True}
 
     def _chat_post_ephemeral(self, params: JSONDict) -> JSONDict:
         user = params.get("user")
