@@ -286,6 +286,10 @@ async def _conversation(bot: SlackBot, event: dict[str, Any], surface: Surface) 
         source = Source(user_id=user, channel_id=channel, thread_ts=thread_ts or "")
         await bot.replies.private(source, _edit_answer(bot, parsed))
         return
+    if surface == "mention" and event.get("thread_ts") and parsed is not None:
+        in_card = await card_thread_command(bot, channel, str(event["thread_ts"]), parsed)
+        if in_card is not None:
+            parsed, surface = in_card, "thread"
     if parsed is None or parsed[0] == "/help":
         message = bot.dispatcher.help()
     elif parsed[0] not in bot.dispatcher.families:
@@ -295,10 +299,35 @@ async def _conversation(bot: SlackBot, event: dict[str, Any], surface: Surface) 
     else:
         message = await bot.run(*parsed, bot.caller(user, channel, surface))
     source = Source(user_id=user, channel_id=channel, thread_ts=thread_ts or "")
-    if not message.ok and surface == "mention":
+    if not message.ok and surface in {"mention", "thread"}:
         await bot.replies.private(source, message)
         return
     await bot.replies.public(source, message)
+
+
+THREAD_VERBS = frozenset({"/note", "/resolve", "/reopen", "/show"})
+"""What ``@bot`` can do in the thread under a ticket's card, without the ticket's id."""
+
+
+async def card_thread_command(
+    bot: SlackBot, channel: str, thread_ts: str, parsed: tuple[str, str]
+) -> tuple[str, str] | None:
+    """``@bot note <text>``, ``resolve [reason]``, ``reopen``, ``show`` in the thread under a
+    card the bot posted: the same command on that card's ticket. None elsewhere (and for the
+    full forms, ``note add 4503 …``, which run as typed)."""
+    verb, rest = parsed
+    if verb not in THREAD_VERBS:
+        return None
+    if verb == "/note" and re.match(r"^(add|list)\s+#?\d+\b", rest, re.IGNORECASE):
+        return None
+    ticket_id = await bot.store.ticket_of_card(channel, thread_ts)
+    if ticket_id is None:
+        return None
+    if verb == "/note":
+        return "/note", f"add {ticket_id} {rest}".strip()
+    if verb == "/resolve":
+        return "/ticket", f"resolve {ticket_id} {rest}".strip()
+    return "/ticket", f"{verb[1:]} {ticket_id}"
 
 
 async def on_mention(
