@@ -7,14 +7,23 @@ the front ends (Slack, console) build theirs from it. Nothing registers at impor
 from __future__ import annotations
 
 from bot.core.registry import CommandFamily, Registry
-from handlers import bric, inventory, note, site, subscriptions, ticket, ticket_actions
+from handlers import (
+    bric,
+    inventory,
+    note,
+    site,
+    subscriptions,
+    ticket,
+    ticket_actions,
+    workflow,
+)
 
 __all__ = ["build_registry", "families"]
 
 
 def build_registry() -> Registry:
     registry = Registry()
-    for module in (ticket, subscriptions, note, inventory, site, bric, ticket_actions):
+    for module in (ticket, subscriptions, note, inventory, site, bric, ticket_actions, workflow):
         module.register(registry)
     return registry
 

@@ -20,6 +20,7 @@ Surface = Literal[
     "home",
     "options",
     "unfurl",
+    "workflow",
     "console",
 ]
 

@@ -30,7 +30,10 @@ __all__ = [
     "FormKind",
     "Interaction",
     "Outcome",
+    "Outputs",
+    "Param",
     "Registry",
+    "Step",
     "Subcommand",
     "usage_of",
 ]
@@ -143,6 +146,33 @@ class Outcome:
     created: Created | None = None
 
 
+@dataclass(frozen=True)
+class Param:
+    """An input or output of a workflow step, as the manifest's ``functions`` lists it."""
+
+    name: str
+    type: str
+    title: str
+    description: str
+    required: bool = True
+
+
+Outputs = dict[str, str]
+
+
+@dataclass(frozen=True)
+class Step:
+    """A Workflow Builder custom step: what Workflow Builder shows, and what runs."""
+
+    callback_id: str
+    title: str
+    description: str
+    inputs: tuple[Param, ...]
+    outputs: tuple[Param, ...]
+    handler: Callable[[Interaction, Mapping[str, Any]], Awaitable[Outputs]]
+    writes: bool = True
+
+
 ActionHandler = Callable[[Interaction, str], Awaitable[Outcome]]
 """``(interaction, button value) -> Outcome``; a malformed value raises ValueError."""
 
@@ -164,6 +194,8 @@ class Registry:
         self._families: dict[str, CommandFamily] = {}
         self.actions: dict[str, ActionHandler] = {}
         self.forms: dict[str, FormKind] = {}
+        self.steps: dict[str, Step] = {}
+        """Workflow Builder custom steps by callback_id."""
         self.link_actions: set[str] = set()
 
     def family(self, command: str, *, title: str = "", default: str | None = None) -> CommandFamily:
@@ -190,6 +222,11 @@ class Registry:
     def link(self, action_id: str) -> None:
         """A URL button: Slack still sends the click, which is only acknowledged."""
         self.link_actions.add(action_id)
+
+    def step(self, callback_id: str, step: Step) -> None:
+        if callback_id in self.steps:
+            raise ValueError(f"step {callback_id!r} is registered twice")
+        self.steps[callback_id] = step
 
     def form(self, callback_id: str, kind: FormKind) -> None:
         if callback_id in self.forms:

@@ -27,13 +27,14 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.clients.errors import BackendError
 from bot.config import Settings
 from bot.core.caller import Caller, Surface
-from bot.core.deps import Services
+from bot.core.deps import NotConfigured, Services
 from bot.core.dispatch import Dispatcher
-from bot.core.gate import RateLimiter, WriteGate
+from bot.core.gate import Duplicate, RateLimiter, Refused, WriteGate, failure_sentence
 from bot.core.grammar import UsageError, tokenize
-from bot.core.registry import Registry
+from bot.core.registry import Interaction, Registry
 from bot.metrics import Metrics
 from bot.notify.service import NotifierService
 from bot.render.blocks import ACTION_LIST_MORE, ACTION_OPEN_LINK, ACTION_SHOW_TICKET, Message
@@ -51,6 +52,7 @@ from bot.store import Store
 from handlers import build_registry
 from handlers.ticket_actions import F_SERVICE, is_form_command
 from handlers.unfurl import UnfurlPolicy
+from handlers.workflow import invoker
 
 __all__ = [
     "SlackBot",
@@ -409,6 +411,34 @@ async def on_link_shared(
         await bot.replies.unfurl(channel, str(event.get("message_ts") or ""), previews)
 
 
+async def on_workflow_step(
+    ack: Callable[..., Awaitable[None]],
+    event: dict[str, Any],
+    complete: Callable[..., Awaitable[Any]],
+    fail: Callable[..., Awaitable[Any]],
+    context: AsyncBoltContext,
+) -> None:
+    """A Workflow Builder custom step (``handlers.workflow``): run it through the write gate
+    as the workflow's invoking user, then complete it, or fail it with one sentence."""
+    await ack()
+    bot: SlackBot = context["bot"]
+    step = bot.registry.steps[str((event.get("function") or {}).get("callback_id"))]
+    inputs = event.get("inputs") or {}
+    user = invoker(inputs)
+    if step.writes and not user:
+        await fail(error="This step needs its 'Run by' input: the person who ran the workflow.")
+        return
+    channel = str(inputs.get("channel_id") or "")
+    turn = Interaction(bot.caller(user or "workflow", channel, "workflow"), bot.services, bot.gate)
+    try:
+        outputs = await step.handler(turn, inputs)
+    except (Refused, Duplicate, UsageError, NotConfigured, BackendError) as exc:
+        log.info("workflow_step_failed", step=step.callback_id, error=type(exc).__name__)
+        await fail(error=failure_sentence(exc))
+        return
+    await complete(outputs=outputs)
+
+
 async def on_link_button(ack: Callable[..., Awaitable[None]]) -> None:
     """Link buttons open in the browser; Slack still sends the click, which is acked."""
     await ack()
@@ -536,6 +566,8 @@ def build_app(bot: SlackBot) -> AsyncApp:
     listen.event("app_mention")(on_mention)
     listen.event("message")(on_message)
     listen.event("link_shared")(on_link_shared)
+    for callback_id in bot.registry.steps:
+        listen.function(callback_id)(on_workflow_step)
     listen.event("app_uninstalled")(on_app_uninstalled)
     listen.event("tokens_revoked")(on_tokens_revoked)
     listen.action(ACTION_SHOW_TICKET)(on_read_button)

@@ -33,7 +33,7 @@ __all__ = ["ACK_FIRST", "Detaching", "detach"]
 log = structlog.get_logger(__name__)
 
 Listener = Callable[..., Awaitable[Any]]
-ACK_FIRST = frozenset({"command", "action", "shortcut", "event"})
+ACK_FIRST = frozenset({"command", "action", "shortcut", "event", "function"})
 _REGISTRARS = ACK_FIRST | {"view", "options"}
 
 

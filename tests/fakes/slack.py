@@ -440,6 +440,10 @@ class FakeSlack:
     ) -> None:
         self.bot_token = bot_token
         self.app_token = app_token
+        self.function_token = "xwfp-fake"
+        """The token a ``function_executed`` event carries (``bot_access_token``)."""
+        self.function_results: dict[str, JSONDict] = {}
+        """functions.completeSuccess / completeError by function_execution_id."""
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
@@ -509,6 +513,8 @@ class FakeSlack:
         self._methods: dict[str, tuple[str, Callable[[JSONDict], JSONDict]]] = {
             "api.test": ("any", self._api_test),
             "auth.test": ("bot", self._auth_test),
+            "functions.completeSuccess": ("function", self._functions_complete_success),
+            "functions.completeError": ("function", self._functions_complete_error),
             "chat.postMessage": ("bot", self._chat_post_message),
             "chat.update": ("bot", self._chat_update),
             "chat.unfurl": ("bot", self._chat_unfurl),
@@ -876,9 +882,11 @@ class FakeSlack:
         if kind != "any":
             if token is None:
                 raise _ApiError("not_authed")
-            if token not in (self.bot_token, self.app_token):
+            if token not in (self.bot_token, self.app_token, self.function_token):
                 raise _ApiError("invalid_auth")
             if (kind == "app") != (token == self.app_token):
+                raise _ApiError("not_allowed_token_type")
+            if (kind == "function") != (token == self.function_token):
                 raise _ApiError("not_allowed_token_type")
         if kind == "bot":
             needed = _METHOD_SCOPES.get(method)
@@ -1078,6 +1086,24 @@ class FakeSlack:
             "text": msg.text,
             "message": self._message_json(msg, with_ts=False),
         }
+
+    def _function_result(self, params: JSONDict, result: JSONDict) -> JSONDict:
+        execution = params.get("function_execution_id")
+        if not isinstance(execution, str) or not execution:
+            raise _invalid_arguments(_err("missing required field: function_execution_id", "/"))
+        if execution in self.function_results:
+            raise _ApiError("function_execution_already_completed")
+        self.function_results[execution] = result
+        return {"ok": True}
+
+    def _functions_complete_success(self, params: JSONDict) -> JSONDict:
+        outputs = params.get("outputs")
+        if isinstance(outputs, str):
+            outputs = json.loads(outputs)
+        return self._function_result(params, {"ok": True, "outputs": outputs or {}})
+
+    def _functions_complete_error(self, params: JSONDict) -> JSONDict:
+        return self._function_result(params, {"ok": False, "error": str(params.get("error"))})
 
     def _chat_unfurl(self, params: JSONDict) -> JSONDict:
         """Previews under a message: Slack wants channel + ts (or unfurl_id + source) and an
