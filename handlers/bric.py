@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, Protocol
+from typing import Annotated, Any, ClassVar, Protocol
 
 from pydantic import Field, create_model
 
@@ -47,8 +47,8 @@ class _Named(Protocol):
 
 
 class BricProjects(Request):
-    client: str | None = Field(None, max_length=100)
-    type: str | None = Field(None, max_length=100)
+    client: str | None = Field(None, max_length=100, examples=["Northwind"])
+    type: str | None = Field(None, max_length=100, examples=["Retainer"])
 
 
 class BricClients(Request):
@@ -56,7 +56,7 @@ class BricClients(Request):
 
 
 class BricClocked(Request):
-    project: str | None = Field(None, max_length=100)
+    project: str | None = Field(None, max_length=100, examples=["Website"])
 
 
 # ``from`` is a Python keyword, so this request is built rather than declared.
@@ -68,7 +68,7 @@ class TimeoffAdd(Request):
     positional: ClassVar[tuple[str, ...]] = ("start",)
     rest: ClassVar[str | None] = "event_name"
     start: Date
-    event_name: FreeText
+    event_name: Annotated[FreeText, Field(examples=["Office closed"])]
     """``[end] <event name…>``: the end date is split off in the handler."""
 
 
@@ -160,11 +160,14 @@ async def timeoff_add(req: TimeoffAdd, caller: Caller, services: Services) -> Me
             end = dt.date.fromisoformat(first)
         except ValueError:
             raise UsageError(
-                f"Bad end: {first!r} is not a date in the form YYYY-MM-DD.", usage=usage
+                "The end date must be a date in the form YYYY-MM-DD, e.g. 2025-12-26.",
+                usage=usage,
             ) from None
         name = rest.strip()
     if not name:
-        raise UsageError("The event name is missing.", usage=usage)
+        raise UsageError(
+            'The event name is missing: give non-empty text, e.g. "Office closed".', usage=usage
+        )
     if end is not None and end < req.start:
         raise UsageError(
             f"The end date {end.isoformat()} is before the start date {req.start.isoformat()}.",

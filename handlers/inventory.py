@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from bot.core.caller import Caller
 from bot.core.deps import Services
@@ -17,20 +17,30 @@ __all__ = ["InventorySearch", "register"]
 LIMIT = 40
 
 
+_STATUS_CODES = {"active": "A", "suspended": "S", "disconnected": "D"}
+_SHORT = {code.lower(): word for word, code in _STATUS_CODES.items()}
+
+
+def _status_word(value: Any) -> Any:
+    """``Active``, ``active`` and Bruin's own letter ``a`` are the same status."""
+    if isinstance(value, str):
+        word = value.strip().lower()
+        return _SHORT.get(word, word)
+    return value
+
+
 class InventorySearch(Request):
     rest: ClassVar[str | None] = "search"
-    search: str | None = Field(None, max_length=100)
-    status: str = Field("all", pattern=r"^(?i:all|active|suspended|disconnected|[asd])$")
-
-
-_STATUS_CODES = {"active": "A", "suspended": "S", "disconnected": "D"}
+    search: str | None = Field(None, max_length=100, examples=["Tampa"])
+    status: Annotated[
+        Literal["all", "active", "suspended", "disconnected"], BeforeValidator(_status_word)
+    ] = "all"
 
 
 async def search(req: InventorySearch, caller: Caller, services: Services) -> Message:
     """/inventory [search…] [status=active|suspended|disconnected|all]: service numbers
     with status and site"""
-    status = req.status.lower()
-    code = None if status == "all" else _STATUS_CODES.get(status, status.upper())
+    code = None if req.status == "all" else _STATUS_CODES[req.status]
     customer = await services.customer_for(caller)
     items = await services.bruin.list_inventory(client_id=customer, status=code)
     if req.search:

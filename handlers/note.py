@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
+
+from pydantic import Field
 
 from bot.clients.errors import (
     BackendError,
@@ -23,7 +25,7 @@ class NoteAdd(Request):
     positional: ClassVar[tuple[str, ...]] = ("ticket_id",)
     rest: ClassVar[str | None] = "text"
     ticket_id: TicketId
-    text: FreeText
+    text: Annotated[FreeText, Field(examples=["called the carrier"])]
 
 
 class NoteList(Request):

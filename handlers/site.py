@@ -8,7 +8,7 @@ from pydantic import Field
 
 from bot.core.caller import Caller
 from bot.core.deps import Services
-from bot.core.grammar import Request, TicketId
+from bot.core.grammar import Request, SiteId
 from bot.core.registry import Registry
 from bot.render.blocks import Message, site_card, site_list
 
@@ -17,12 +17,12 @@ __all__ = ["SiteList", "SiteShow", "register"]
 
 class SiteList(Request):
     rest: ClassVar[str | None] = "search"
-    search: str | None = Field(None, max_length=100)
+    search: str | None = Field(None, max_length=100, examples=["Tampa"])
 
 
 class SiteShow(Request):
     positional: ClassVar[tuple[str, ...]] = ("site_id",)
-    site_id: TicketId
+    site_id: SiteId
 
 
 async def list_(req: SiteList, caller: Caller, services: Services) -> Message:

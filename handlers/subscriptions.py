@@ -4,31 +4,44 @@ hears about, and which Bruin customer it works with."""
 from __future__ import annotations
 
 import re
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from slack_sdk.models.blocks import Block
 
 from bot.core.caller import Caller
 from bot.core.deps import Services
-from bot.core.grammar import Request, TicketId, UsageError
+from bot.core.grammar import Lower, Request, TicketId, UsageError
 from bot.core.registry import Registry
 from bot.render.blocks import Message, context, header, section
-from bot.render.text import escape, md, md_join, user_mention
+from bot.render.text import Mrkdwn, escape, md, md_join, user_mention
 from handlers import ticket
 
 __all__ = ["Config", "Notify", "Subscribe", "Unsubscribe", "Watch", "register"]
 
 
 class Subscribe(Request):
-    status: Literal["open", "resolved", "closed", "all"] | None = None
-    category: str | None = Field(None, max_length=64)
-    site: str | None = Field(None, max_length=100)
+    status: ticket.StatusName | None = None
+    category: str | None = Field(
+        None, max_length=64, description="a category code such as VAS or VOO", examples=["VAS"]
+    )
+    site: str | None = Field(
+        None,
+        max_length=100,
+        description="a site number or part of a site's name (at most 100 characters)",
+        examples=["Tampa"],
+    )
 
 
 class Unsubscribe(Request):
     positional: ClassVar[tuple[str, ...]] = ("number",)
-    number: int | None = Field(None, gt=0)
+    number: int | None = Field(
+        None,
+        gt=0,
+        lt=2**31,
+        description="a subscription number from /ticket subscriptions",
+        examples=[2],
+    )
 
 
 class Subscriptions(Request):
@@ -41,17 +54,28 @@ class Watch(Request):
 
 
 class Config(Request):
-    customer: int | None = Field(None, gt=0, lt=2**31)
+    customer: int | None = Field(
+        None,
+        gt=0,
+        lt=2**31,
+        description="a Bruin client id (a positive whole number)",
+        examples=[40123],
+    )
 
 
 class Notify(Request):
     positional: ClassVar[tuple[str, ...]] = ("setting",)
-    setting: Literal["on", "off"]
+    setting: Annotated[Literal["on", "off"], Lower]
 
 
 def _reply(text: str, *, public: bool = True) -> Message:
     shown = escape(text)  # the text quotes what people typed (category=…, their name)
     return Message(text=shown, blocks=[section(shown)], public=public)
+
+
+def _by(user_id: str) -> Mrkdwn | str:
+    """A Slack user as a mention; anyone else (``console:dana``) by name, as text."""
+    return user_mention(user_id) if re.fullmatch(r"[UW][A-Z0-9]+", user_id) else user_id
 
 
 def _where(caller: Caller) -> str:
@@ -113,10 +137,9 @@ async def subscriptions(req: Subscriptions, caller: Caller, services: Services) 
                 s.id,
                 _describe(s.status, s.category, s.site),
                 s.customer_id,
-                user_mention(s.created_by),
+                _by(s.created_by),
             )
             for s in subs
-            if re.fullmatch(r"[UW][A-Z0-9]+", s.created_by)
         ]
         blocks.append(section(md("*Subscriptions*\n{}", md_join("\n", lines))))
     if watches:

@@ -6,12 +6,14 @@ shortcuts of ``handlers.ticket_actions`` call these same functions.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Awaitable, Sequence
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import structlog
 from pydantic import Field
+from slack_sdk.models.blocks import ContextBlock
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clients.bruin import OPEN, RESOLVED
@@ -21,7 +23,7 @@ from bot.core.aio import gather_or_cancel
 from bot.core.caller import Caller
 from bot.core.deps import Services
 from bot.core.forms import BUTTON_VALUE_MAX
-from bot.core.grammar import FreeText, Request, TicketId, UsageError
+from bot.core.grammar import FreeText, Lower, Request, TicketId, UsageError
 from bot.core.registry import Registry
 from bot.render.blocks import Message, error_message, section, ticket_card, ticket_list
 from bot.render.interactive import (
@@ -67,6 +69,12 @@ def _quick_text(text: str, *, hint: str) -> str:
     return text
 
 
+SERVICE_NUMBER = "one of your service numbers (see /inventory; at most 64 characters)"
+LIST_MAX = 25
+"""Most tickets one ``/ticket list`` page shows (Slack caps a message at 50 blocks)."""
+
+StatusName = Annotated[Literal["open", "resolved", "closed", "all"], Lower]
+
 STATUS_SETS: dict[str, tuple[TicketStatus, ...]] = {
     "open": OPEN,
     "resolved": RESOLVED,
@@ -80,42 +88,61 @@ class TicketShow(Request):
     ticket_id: TicketId
 
 
+_SN = "VC07700012345"
+_PROBLEM = "circuit down since 9:00"
+
+
 class TicketNew(Request):
     positional: ClassVar[tuple[str, ...]] = ("service_number",)
     rest: ClassVar[str | None] = "description"
-    service_number: str | None = Field(None, min_length=1, max_length=64)
-    description: FreeText | None = None
+    service_number: str | None = Field(
+        None, min_length=1, max_length=64, description=SERVICE_NUMBER, examples=[_SN]
+    )
+    description: Annotated[FreeText | None, Field(examples=[_PROBLEM])] = None
 
 
 class TicketOutage(Request):
     positional: ClassVar[tuple[str, ...]] = ("service_number",)
     rest: ClassVar[str | None] = "description"
-    service_number: str = Field(min_length=1, max_length=64)
-    description: FreeText
+    service_number: str = Field(
+        min_length=1, max_length=64, description=SERVICE_NUMBER, examples=[_SN]
+    )
+    description: Annotated[FreeText, Field(examples=[_PROBLEM])]
 
 
 class TicketResolve(Request):
     positional: ClassVar[tuple[str, ...]] = ("ticket_id",)
     rest: ClassVar[str | None] = "reason"
     ticket_id: TicketId
-    service: str | None = Field(None, min_length=1, max_length=64)
-    reason: FreeText | None = None
+    service: str | None = Field(
+        None, min_length=1, max_length=64, description=SERVICE_NUMBER, examples=[_SN]
+    )
+    reason: Annotated[FreeText | None, Field(examples=["carrier replaced the card"])] = None
 
 
 class TicketClose(Request):
     positional: ClassVar[tuple[str, ...]] = ("ticket_id",)
     rest: ClassVar[str | None] = "note"
     ticket_id: TicketId
-    note: FreeText
+    note: Annotated[FreeText, Field(examples=["confirmed fixed with the store"])]
 
 
 class TicketList(Request):
-    status: Literal["open", "resolved", "closed", "all"] = "open"
-    site: str | None = Field(None, max_length=100)
-    service: str | None = Field(None, max_length=100)
-    category: str | None = Field(None, max_length=40)
-    limit: int = Field(10, ge=1, le=25)
-    offset: int = Field(0, ge=0, le=100_000)
+    status: StatusName = "open"
+    site: str | None = Field(
+        None,
+        max_length=100,
+        description="a site number or part of a site's name (at most 100 characters)",
+        examples=["Tampa"],
+    )
+    service: str | None = Field(
+        None, min_length=1, max_length=64, description=SERVICE_NUMBER, examples=[_SN]
+    )
+    category: str | None = Field(
+        None, max_length=40, description="a category code such as VAS or VOO", examples=["VAS"]
+    )
+    limit: int = Field(10, ge=1, le=LIST_MAX)
+    offset: int = Field(0, ge=0, le=100_000, examples=[20])
 
 
 async def show(req: TicketShow, caller: Caller, services: Services) -> Message:
@@ -176,7 +203,8 @@ async def new(req: TicketNew, caller: Caller, services: Services) -> Message:
         return open_form_prompt()
     if req.description is None:
         raise UsageError(
-            "Add a description after the service number, or run /ticket new alone for the form."
+            "The description is missing: add it after the service number, e.g. /ticket new "
+            f'{req.service_number[:64]} "{_PROBLEM}", or run /ticket new alone for the form.'
         )
     _quick_text(req.description, hint="Run /ticket new alone for the form.")
     customer = await services.customer_for(caller)
@@ -189,7 +217,7 @@ async def new(req: TicketNew, caller: Caller, services: Services) -> Message:
         )
     # The customer is not in the value: Create re-derives it from the channel.
     value = Preview(req.service_number, topic.category, req.description, new_nonce()).encode()
-    return create_preview(
+    preview = create_preview(
         contact=(
             "asked when you choose Create"
             if caller.surface == "console"
@@ -201,6 +229,12 @@ async def new(req: TicketNew, caller: Caller, services: Services) -> Message:
         description=req.description,
         value=value,
     )
+    if services.settings.bruin_sandbox:
+        # The preview's one context line warns that Create opens a real ticket: true of
+        # Bruin, not of the bundled sandbox (BRUIN_SANDBOX), where nothing real is written.
+        kept = [b for b in preview.blocks if not isinstance(b, ContextBlock)]
+        preview = dataclasses.replace(preview, blocks=kept)
+    return preview
 
 
 _EXISTING = {
@@ -353,7 +387,7 @@ async def close(req: TicketClose, caller: Caller, services: Services) -> Message
 
 async def list_(req: TicketList, caller: Caller, services: Services) -> Message:
     """/ticket list [status=open|resolved|closed|all] [site=…] [service=…] [category=…]
-    [limit=N]: tickets, newest first"""
+    [limit=1-25]: tickets, newest first (10 a page unless limit= says otherwise; at most 25)"""
     bruin = services.bruin
     customer = await services.customer_for(caller)
     statuses = STATUS_SETS[req.status]

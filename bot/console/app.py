@@ -32,7 +32,7 @@ from bot.render.terminal import render_terminal
 from bot.render.text import configure_zone
 from bot.services import open_services
 from bot.store import Store
-from handlers import build_registry
+from handlers.catalog import build_registry
 from handlers.ticket_actions import is_form_command
 
 __all__ = ["data_dir", "parse_line", "run_console"]

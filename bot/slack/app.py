@@ -49,7 +49,7 @@ from bot.slack.inflight import InFlight
 from bot.slack.reply import Replies, Source
 from bot.slack.seal import Sealer, SealingWebClient, sealer_for
 from bot.store import Store
-from handlers import build_registry
+from handlers.catalog import build_registry
 from handlers.ticket_actions import F_SERVICE, is_form_command
 from handlers.unfurl import UnfurlPolicy
 from handlers.workflow import invoker
@@ -281,6 +281,10 @@ async def _conversation(bot: SlackBot, event: dict[str, Any], surface: Surface) 
     user = event.get("user", "")
     thread_ts = event.get("thread_ts") or event.get("ts") if surface == "mention" else None
     parsed = split_words(event.get("text", ""))
+    if not user or event.get("bot_id"):
+        # Another bot's or a workflow's message: no person to answer or to sign a write as.
+        log.info("bot_message_ignored", surface=surface)
+        return
     if event.get("edited"):
         # Slack re-sends an edited message (a new event id): running it again would write
         # twice. The editor is told, only in thread, what the edit asked for and how to ask.

@@ -17,7 +17,7 @@ from bot.sandbox import (
     RunningSandbox,
 )
 from bot.services import open_services
-from handlers import build_registry
+from handlers.catalog import build_registry
 
 DANA = Caller(user_id="U0CALLER", display_name="Dana Ops", channel_id="C0OPS")
 

@@ -7,7 +7,7 @@ from structlog.testing import capture_logs
 from bot.core.dispatch import Caller, Dispatcher, Services
 from bot.core.gate import WriteGate
 from bot.sandbox import Fault, RunningSandbox
-from handlers import build_registry
+from handlers.catalog import build_registry
 from tests.commands.conftest import DANA
 
 

@@ -29,11 +29,24 @@ async def run(d: Dispatcher, s: Services, command: str, text: str = "") -> Messa
 
 
 async def test_help_lists_every_subcommand(dispatcher: Dispatcher, services: Services) -> None:
-    for text in ("", "help"):
-        body = text_of(await run(dispatcher, services, "/ticket", text))
-        for usage in ("/ticket show", "/ticket list", "/note add", "/note list", "/inventory"):
-            assert usage in body
-        assert "/site show" in body
+    body = text_of(await run(dispatcher, services, "/ticket", "help"))
+    for usage in ("/ticket show", "/ticket list", "/note add", "/note list", "/inventory"):
+        assert usage in body
+    assert "/site show" in body
+
+
+async def test_a_command_alone_shows_its_own_usage(
+    dispatcher: Dispatcher, services: Services
+) -> None:
+    for command, own, other in (
+        ("/ticket", "/ticket show", "/note list"),
+        ("/note", "/note add", "/ticket show"),
+        ("/bric", "/bric timeoff add", "/note list"),
+        ("/site", "/site show", "/bric projects"),
+    ):
+        body = text_of(await run(dispatcher, services, command, ""))
+        assert own in body, command
+        assert other not in body, command
 
 
 async def test_list_shows_open_tickets_of_this_customer_newest_first(
@@ -134,7 +147,7 @@ async def test_writers_list_refuses_others_before_the_backend(
         return None if caller.user_id == "U1" else "You are not allowed to write."
 
     from bot.core.gate import WriteGate
-    from handlers import build_registry
+    from handlers.catalog import build_registry
 
     guarded = Dispatcher(build_registry(), WriteGate(authorize=only_u1))
     message = await guarded.dispatch("/note", "add 4503 hi", DANA, services)

@@ -7,7 +7,7 @@ import asyncio
 from bot.core.dispatch import Dispatcher
 from bot.sandbox import Fault, RunningSandbox
 from bot.services import open_services
-from handlers import build_registry
+from handlers.catalog import build_registry
 from tests.commands.conftest import DANA, sandbox_settings
 
 

@@ -18,8 +18,11 @@ import structlog
 
 from bot.logging import configure_logging
 from tests.fakes.slack_signing import (
+    app_mention_event,
     block_actions_payload,
     event_body,
+    message_action_payload,
+    message_im_event,
     org_wide_install,
     plain_text_input_value,
     slash_command_body,
@@ -295,3 +298,91 @@ async def test_an_unhandled_event_does_nothing(harness: Harness) -> None:
     await settled(harness)
     await asyncio.sleep(0)
     assert len(harness.slack.calls) == calls
+
+
+# -- E: an edited message never runs its command again -----------------------------------
+
+
+def edited(event: dict[str, Any], text: str, *, at: str = "1700000100.000000") -> dict[str, Any]:
+    """``event`` as Slack re-sends it after its author edited the text."""
+    return {**event, "text": text, "edited": {"user": event["user"], "ts": at}}
+
+
+async def test_an_edited_mention_writes_nothing_and_says_how_to_run_it(harness: Harness) -> None:
+    original = app_mention_event(
+        text="<@U0BOT> note add 4510 carrier on site", ts="1700000000.000500"
+    )
+    assert (await harness.event(original, event_id="Ev0EDIT0")).status == 200
+    await wait_for(lambda: harness.sandbox.bruin.payloads("note.add"))
+    await settled(harness)
+    posts = len(harness.slack.calls_to("chat.postMessage"))
+
+    fixed = edited(original, "<@U0BOT> note add 4510 carrier is on site")
+    assert (await harness.event(fixed, event_id="Ev0EDIT1")).status == 200
+    answer = (await wait_for(lambda: harness.slack.calls_to("chat.postEphemeral")))[0]
+    await settled(harness)
+    assert answer.error is None
+    assert answer.params["user"] == "U0CALLER"
+    assert answer.params["channel"] == "C0OPS"
+    assert answer.params["thread_ts"] == "1700000000.000500"
+    said = dumps(answer.params)
+    assert "I don't run edited messages, so nothing was done." in said
+    assert "`/note add 4510 carrier is on site` (add a note" in said
+    assert "a write" in said
+    assert "send it again as a new message" in said
+    assert harness.sandbox.bruin.payloads("note.add") == [{"note": f"carrier on site\n{AUDIT}"}]
+    assert len(harness.slack.calls_to("chat.postMessage")) == posts
+
+
+async def test_an_edited_read_or_unknown_mention_runs_nothing_either(harness: Harness) -> None:
+    show = app_mention_event(text="<@U0BOT> ticket show 4503", ts="1700000000.000600")
+    await harness.event(edited(show, "<@U0BOT> ticket show 4504"), event_id="Ev0EDIT2")
+    junk = app_mention_event(text="<@U0BOT> thanks!", ts="1700000000.000700")
+    await harness.event(edited(junk, "<@U0BOT> thanks a lot!"), event_id="Ev0EDIT3")
+    answers = await wait_for(lambda: len(harness.slack.calls_to("chat.postEphemeral")) == 2)
+    assert answers
+    await settled(harness)
+    said = sorted(dumps(c.params) for c in harness.slack.calls_to("chat.postEphemeral"))
+    show = next(s for s in said if "4504" in s)
+    assert "`/ticket show 4504` (a ticket" in show
+    assert "a write" not in show
+    other = next(s for s in said if "4504" not in s)
+    assert "To ask me something, send a new message." in other
+    assert not harness.sandbox.bruin.called("ticket.get")
+    assert not harness.slack.calls_to("chat.postMessage")
+
+
+async def test_an_edited_dm_runs_nothing(harness: Harness) -> None:
+    harness.slack.add_dm("U0CALLER")
+    event = message_im_event(text="note add 4510 carrier is on site", ts="1700000000.000800")
+    assert (await harness.event(edited(event, event["text"]), event_id="Ev0EDIT4")).status == 200
+    answer = (await wait_for(lambda: harness.slack.calls_to("chat.postEphemeral")))[0]
+    await settled(harness)
+    assert answer.params["channel"] == "D0CALLER"
+    assert "nothing was done" in dumps(answer.params)
+    assert not harness.sandbox.bruin.called("note.add")
+
+
+# -- F: a message shortcut names the people its message mentions --------------------------
+
+
+async def test_message_shortcut_shows_names_not_ids_of_mentioned_people(harness: Harness) -> None:
+    harness.slack.add_user("U0RILEY", name="riley", real_name="Riley Field", display_name="")
+    text = "<@U0RILEY> and <@U0CALLER> on site; <@U0NOBODY> paged, <@U0BOT|chatops-bot> cc"
+    ts = harness.slack.add_message("C0OPS", text=text)
+    trigger = harness.slack.issue_trigger_id()
+    await harness.action(
+        message_action_payload(
+            callback_id="add_message_as_note",
+            message_ts=ts,
+            message_text=text,
+            response_url=harness.slack.response_url("names", user_id="U0CALLER"),
+            trigger_id=trigger,
+        )
+    )
+    opened = (await wait_for(lambda: harness.slack.calls_to("views.open")))[0]
+    assert opened.error is None
+    blocks = {b.get("block_id"): b for b in opened.params["view"]["blocks"]}
+    assert blocks["note_text"]["element"]["initial_value"] == (
+        "@Riley Field and @dana on site; @U0NOBODY paged, @chatops-bot cc"
+    )

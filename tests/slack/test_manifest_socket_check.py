@@ -12,7 +12,7 @@ from bot.check import run_check
 from bot.runner import running_bot
 from bot.sandbox import RunningSandbox
 from bot.slack.app import registered
-from bot.slack.manifest import PLACEHOLDER_URL, build_manifest, render_manifest
+from bot.slack.manifest import BOT_SCOPES, PLACEHOLDER_URL, build_manifest, render_manifest
 from tests.fakes.slack import FakeSlack, socket_envelope
 from tests.fakes.slack_signing import slash_command_payload
 from tests.slack.conftest import Harness, bot_settings, dumps, wait_for
@@ -54,6 +54,30 @@ def test_manifest_shortcuts_and_home_tab_fit_slack_rules() -> None:
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert "users:read.email" in manifest["oauth_config"]["scopes"]["bot"]
+
+
+def test_http_manifest_sets_the_options_load_url_for_the_service_search() -> None:
+    """The create form's service-number picker is an external_select: Slack loads its
+    options from ``message_menu_options_url`` (the same Request URL, which answers
+    block_suggestion); without it the picker shows no options in HTTP mode."""
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    interactivity = manifest["settings"]["interactivity"]
+    assert interactivity["message_menu_options_url"] == PLACEHOLDER_URL
+    assert interactivity["message_menu_options_url"] == interactivity["request_url"]
+    custom = build_manifest(url="https://bot.example.net/slack/events")
+    assert custom["settings"]["interactivity"]["message_menu_options_url"] == (
+        "https://bot.example.net/slack/events"
+    )
+    assert (
+        "message_menu_options_url" not in build_manifest(socket=True)["settings"]["interactivity"]
+    )
+
+
+def test_readme_names_every_scope_the_manifest_asks_for_and_their_count() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert f"The manifest asks for the {len(BOT_SCOPES)} bot scopes" in readme
+    missing = [scope for scope in BOT_SCOPES if f"`{scope}`" not in readme]
+    assert missing == []
 
 
 def test_socket_manifest_has_no_urls() -> None:
