@@ -19,7 +19,6 @@ import aiohttp
 import structlog
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.authorization import AuthorizeResult
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -285,6 +284,10 @@ async def _conversation(bot: SlackBot, event: dict[str, Any], surface: Surface) 
         # Another bot's or a workflow's message: no person to answer or to sign a write as.
         log.info("bot_message_ignored", surface=surface)
         return
+    if surface == "mention" and event.get("thread_ts") and parsed is not None:
+        in_card = await card_thread_command(bot, channel, str(event["thread_ts"]), parsed)
+        if in_card is not None:
+            parsed, surface = in_card, "thread"
     if event.get("edited"):
         # Slack re-sends an edited message (a new event id): running it again would write
         # twice. The editor is told, only in thread, what the edit asked for and how to ask.
@@ -292,10 +295,6 @@ async def _conversation(bot: SlackBot, event: dict[str, Any], surface: Surface) 
         source = Source(user_id=user, channel_id=channel, thread_ts=thread_ts or "")
         await bot.replies.private(source, _edit_answer(bot, parsed))
         return
-    if surface == "mention" and event.get("thread_ts") and parsed is not None:
-        in_card = await card_thread_command(bot, channel, str(event["thread_ts"]), parsed)
-        if in_card is not None:
-            parsed, surface = in_card, "thread"
     if parsed is None or parsed[0] == "/help":
         message = bot.dispatcher.help()
     elif parsed[0] not in bot.dispatcher.families:
@@ -449,18 +448,17 @@ async def on_link_button(ack: Callable[..., Awaitable[None]]) -> None:
 
 
 async def on_error(
-    error: Exception, body: dict[str, Any], respond: AsyncRespond | None, logger: Any
+    error: Exception, body: dict[str, Any], context: AsyncBoltContext
 ) -> BoltResponse | None:
     """The last resort: log everything, tell the person one sentence, never a traceback."""
     ref = uuid.uuid4().hex[:8]
     log.error("unhandled_error", ref=ref, error=repr(error), exc_info=error)
-    if respond is not None and body.get("response_url"):
+    bot: SlackBot | None = context.get("bot")
+    url = body.get("response_url")
+    if bot is not None and isinstance(url, str) and url:
+        sentence = f"Something went wrong on our side (reference {ref}); please try again."
         try:
-            await respond(
-                text=f"Something went wrong on our side (reference {ref}); please try again.",
-                response_type="ephemeral",
-                replace_original=False,
-            )
+            await bot.replies.report_failure(url, sentence)
         except Exception as exc:
             log.warning("error_reply_failed", ref=ref, error=repr(exc))
     return None
