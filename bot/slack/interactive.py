@@ -61,6 +61,7 @@ __all__ = [
     "SHORTCUT_FROM_MESSAGE",
     "SHORTCUT_MESSAGE_NOTE",
     "SHORTCUT_NEW",
+    "mentioned_users",
     "open_create_from_command",
     "publish_home",
     "register",
@@ -90,12 +91,32 @@ def interaction(bot: SlackBot, source: Source, surface: Surface) -> Interaction:
     )
 
 
-def slack_plain(text: str) -> str:
-    """A Slack message's text as plain text for Bruin: links, mentions and entities undone."""
+_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)>")
+NAMES_SECONDS = 1.0
+"""How long a message shortcut may wait for users.info to name the people a message
+mentions (the modal must open within the trigger's 3 s); unnamed ones keep their id."""
+NAMES_MAX = 20
+"""At most this many distinct people are looked up for one message."""
+
+
+def mentioned_users(text: str) -> list[str]:
+    """The user ids of the bare ``<@U…>`` mentions in a Slack message's text, in order."""
+    return list(dict.fromkeys(_USER_MENTION.findall(text or "")))
+
+
+def slack_plain(text: str, names: Mapping[str, str] | None = None) -> str:
+    """A Slack message's text as plain text for Bruin: links, mentions and entities undone.
+    ``names`` (user id -> display name) turns a bare ``<@U…>`` into ``@name``; a person
+    not in it stays ``@U…``."""
+    names = names or {}
     text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"\2 (\1)", text or "")
     text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
     text = re.sub(r"<([@#])[A-Z0-9]+\|([^>]+)>", r"\1\2", text)  # <@U1|dana>, <#C1|ops>
     text = re.sub(r"<!subteam\^[A-Z0-9]+\|([^>]+)>", r"\1", text)  # label has its @
+    # A name is text, not entities: escaped here so that the unescape below restores it.
+    text = _USER_MENTION.sub(
+        lambda m: "@" + html.escape(names.get(m.group(1)) or m.group(1), quote=False), text
+    )
     text = re.sub(r"<([@#])([A-Z0-9]+)>", r"\1\2", text)
     text = re.sub(r"<!([a-z]+)(?:\|[^>]*)?>", r"@\1", text)  # <!here>
     return html.unescape(text).strip()
@@ -427,6 +448,22 @@ async def on_action(ack: Ack, body: dict[str, Any], context: AsyncBoltContext) -
     await show_outcome(bot, outcome, source)
 
 
+async def _names(bot: SlackBot, user_ids: list[str]) -> dict[str, str]:
+    """Display names of ``user_ids`` (the directory's cache, else users.info), as many as
+    arrive within NAMES_SECONDS; one that cannot be named is left out."""
+    if not user_ids:
+        return {}
+    tasks = [asyncio.ensure_future(bot.directory.display_name(u)) for u in user_ids]
+    await asyncio.wait(tasks, timeout=NAMES_SECONDS)
+    names: dict[str, str] = {}
+    for user_id, task in zip(user_ids, tasks, strict=True):
+        if not task.done():
+            task.cancel()
+        elif task.exception() is None and task.result() != user_id:
+            names[user_id] = task.result()
+    return names
+
+
 async def on_shortcut(ack: Ack, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """The three shortcuts: "New ticket" (global), "Create ticket from message" and "Add
     message as note" (message shortcuts)."""
@@ -440,7 +477,8 @@ async def on_shortcut(ack: Ack, body: dict[str, Any], context: AsyncBoltContext)
         await refuse(bot, source, exc.sentence)
         return
     callback = body.get("callback_id")
-    text = slack_plain(str((body.get("message") or {}).get("text") or ""))
+    raw = str((body.get("message") or {}).get("text") or "")
+    text = slack_plain(raw, await _names(bot, mentioned_users(raw)[:NAMES_MAX]))
     if callback == SHORTCUT_MESSAGE_NOTE:
         await open_form(bot, message_note_form(text), source)
         return

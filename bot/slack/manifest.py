@@ -95,6 +95,10 @@ def build_manifest(*, url: str | None = PLACEHOLDER_URL, socket: bool = False) -
     events: dict[str, Any] = {"bot_events": list(registered().events)}
     if not socket:
         interactivity["request_url"] = url
+        # The create form's service-number picker is an external_select: Slack loads its
+        # options (block_suggestion) from this URL, the one Request URL the bot serves.
+        # Socket Mode delivers them over the socket and needs none.
+        interactivity["message_menu_options_url"] = url
         events = {"request_url": url, **events}
     features: dict[str, Any] = {
         "app_home": {

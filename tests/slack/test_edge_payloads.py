@@ -17,6 +17,7 @@ import pytest
 import structlog
 
 from bot.logging import configure_logging
+from bot.slack.interactive import mentioned_users, slack_plain
 from tests.fakes.slack_signing import (
     app_mention_event,
     block_actions_payload,
@@ -352,6 +353,23 @@ async def test_an_edited_read_or_unknown_mention_runs_nothing_either(harness: Ha
     assert not harness.slack.calls_to("chat.postMessage")
 
 
+async def test_an_edit_in_a_card_thread_names_the_ticket_it_would_have_noted(
+    harness: Harness,
+) -> None:
+    root = harness.slack.add_message("C0OPS", text="Ticket 4503", user="U0BOT")
+    await harness.bot.server.bot.store.remember_card("C0OPS", 4503, root)
+    event = app_mention_event(
+        text="<@U0BOT> note carrier on site", ts="1700000000.000900", thread_ts=root
+    )
+    fixed = edited(event, "<@U0BOT> note carrier is on site")
+    assert (await harness.event(fixed, event_id="Ev0EDIT5")).status == 200
+    answer = (await wait_for(lambda: harness.slack.calls_to("chat.postEphemeral")))[0]
+    await settled(harness)
+    assert answer.params["thread_ts"] == root
+    assert "`/note add 4503 carrier is on site`" in dumps(answer.params)
+    assert not harness.sandbox.bruin.called("note.add")
+
+
 async def test_an_edited_dm_runs_nothing(harness: Harness) -> None:
     harness.slack.add_dm("U0CALLER")
     event = message_im_event(text="note add 4510 carrier is on site", ts="1700000000.000800")
@@ -386,3 +404,11 @@ async def test_message_shortcut_shows_names_not_ids_of_mentioned_people(harness:
     assert blocks["note_text"]["element"]["initial_value"] == (
         "@Riley Field and @dana on site; @U0NOBODY paged, @chatops-bot cc"
     )
+
+
+def test_slack_plain_shows_names_as_text_and_keeps_unknown_ids() -> None:
+    names = {"U0A": "Ana & Bo <ops>", "W0B": "bo"}
+    text = "<@U0A> and <@W0B> &amp; <@U0C>: <@U0D|dee> paged"
+    assert slack_plain(text, names) == "@Ana & Bo <ops> and @bo & @U0C: @dee paged"
+    assert slack_plain(text) == "@U0A and @W0B & @U0C: @dee paged"
+    assert mentioned_users(text + " <@U0A>") == ["U0A", "W0B", "U0C"]
