@@ -1,23 +1,80 @@
 """``chatops-bot check``: config, store, backend token, Slack auth.test — a short report.
 
-Exits non-zero at the first problem with the fix in one sentence.
+Exits non-zero at the first problem with its cause and the fix, secrets masked.
 """
 
 from __future__ import annotations
 
+import socket
 import sys
 from typing import TextIO
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import DBAPIError
 
 from bot.clients.errors import AuthError, BackendError
 from bot.config import Settings, data_dir
-from bot.services import open_services
+from bot.logging import redactor
+from bot.services import open_services, register_secrets
 from bot.slack.app import make_web_client
 from bot.store import Store
 
-__all__ = ["run_check"]
+__all__ = ["masked", "run_check", "store_failure"]
+
+_STORE_FORMS = "sqlite:///abs/path.db or postgresql://user@host:5432/db"
+
+
+def masked(text: str, settings: Settings) -> str:
+    """``text`` with every configured secret (and DATABASE_URL's password) masked."""
+    register_secrets(settings)
+    return redactor.scrub(text)
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
+def _where(settings: Settings) -> str:
+    """host:port of DATABASE_URL (no user, no password)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        url = make_url(settings.database_url or "")
+    except Exception:
+        return "the DATABASE_URL host"
+    return f"{url.host or 'localhost'}:{url.port or 5432}"
+
+
+def store_failure(exc: BaseException, settings: Settings) -> tuple[str, str]:
+    """(cause, fix) for a store that did not open: the driver's own words where it gave
+    some (``database "nosuchdb" does not exist``), masked."""
+    orig = getattr(exc, "orig", None) if isinstance(exc, DBAPIError) else None
+    if orig is not None:
+        cause = _first_line(str(orig)) or type(orig).__name__
+    elif isinstance(exc, socket.gaierror):
+        cause = f"the database host {_where(settings)} does not resolve ({exc.strerror})"
+    elif isinstance(exc, ConnectionRefusedError):
+        cause = f"no database server accepts connections at {_where(settings)}"
+    elif isinstance(exc, (TimeoutError, OSError)) and not str(exc):
+        cause = f"the database did not answer ({type(exc).__name__})"
+    else:
+        cause = _first_line(str(exc)) or type(exc).__name__
+    if isinstance(exc, ModuleNotFoundError):
+        cause = f"the driver {exc.name} is not installed"
+    lowered = cause.lower()
+    if "does not exist" in lowered and "database" in lowered:
+        fix = "Create that database (createdb <name>) or correct its name in DATABASE_URL."
+    elif "password" in lowered or "authentication" in lowered or "role" in lowered:
+        fix = "Correct the user or password in DATABASE_URL."
+    elif isinstance(exc, OSError) and orig is None:
+        fix = "Start the database server, or correct the host and port in DATABASE_URL."
+    elif "unable to open database file" in lowered:
+        fix = "Point DATABASE_URL (or CHATOPS_DATA_DIR) at a directory this user can write."
+    else:
+        fix = f"Check DATABASE_URL ({_STORE_FORMS}) and that the database is reachable."
+    return masked(cause, settings), fix
+
 
 _SLACK_FIXES = {
     "invalid_auth": "SLACK_BOT_TOKEN is not valid: copy the Bot User OAuth Token (xoxb-…) "
@@ -54,11 +111,8 @@ async def run_check(settings: Settings, *, out: TextIO = sys.stdout) -> int:
         await store.ping()
         await store.close()
     except Exception as exc:
-        return fail(
-            f"store: {type(exc).__name__}",
-            "Check DATABASE_URL (sqlite:///abs/path.db or postgresql://user@host:5432/db) "
-            "and that the database is reachable.",
-        )
+        cause, fix = store_failure(exc, settings)
+        return fail(f"store: {cause}", fix)
     ok("store is reachable")
 
     if not settings.bruin_configured:

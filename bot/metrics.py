@@ -1,8 +1,18 @@
-"""Prometheus metrics, one registry per app instance (so tests and replicas don't collide)."""
+"""Prometheus metrics, one registry per app instance (so tests and replicas don't collide).
+
+Every name and label is listed in the README ("Metrics"); keep the two in step.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    ProcessCollector,
+    generate_latest,
+)
 
 from bot.clients.core import RequestInfo
 
@@ -16,7 +26,9 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.commands = Counter(
             "chatops_commands",
-            "Commands handled, by command and outcome (ok, error, usage, refused).",
+            "Commands handled, by command and outcome: ok; usage (the person's input did not "
+            "fit); refused (not a writer, or over the rate limit); error (a backend or the bot "
+            "failed).",
             ["command", "outcome"],
             registry=self.registry,
         )
@@ -59,6 +71,30 @@ class Metrics:
             ["kind"],
             registry=self.registry,
         )
+        # The poller lease: which replica polls Bruin and delivers notifications.
+        self.lease_held = Gauge(
+            "chatops_poller_lease_held",
+            "1 while this replica holds the poller lease (polls Bruin and delivers), else 0.",
+            registry=self.registry,
+        )
+        self.last_poll = Gauge(
+            "chatops_last_poll_success_timestamp_seconds",
+            "Unix time of this replica's last successful poll of Bruin (0 = none yet).",
+            registry=self.registry,
+        )
+        self.polls = Counter(
+            "chatops_polls",
+            "Polls of Bruin for ticket changes started by this replica (as the lease holder).",
+            registry=self.registry,
+        )
+        self.poll_failures = Counter(
+            "chatops_poll_failures",
+            "Polls of Bruin in which a backend read failed (a customer's listing or a "
+            "followed ticket) or that did not finish (a store error).",
+            registry=self.registry,
+        )
+        # process_cpu_seconds_total, process_resident_memory_bytes, process_open_fds, …
+        ProcessCollector(registry=self.registry)
 
     def observe_backend(self, info: RequestInfo, status: int | None, seconds: float) -> None:
         label = str(status) if status is not None else "error"

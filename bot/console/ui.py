@@ -330,22 +330,29 @@ class ConsoleUI:
             return await self.submit(outcome.form)
         return shown
 
-    async def choose(self, message: Message, *, rounds: int = 20) -> None:
-        """Offer the message's buttons as numbered choices until Enter (or end of input)."""
+    async def choose(self, message: Message, *, rounds: int = 20) -> str | None:
+        """Offer the message's buttons as numbered choices until Enter (or end of input).
+
+        A line starting with ``/`` is a command, not an answer: it is returned for the
+        caller to run (the buttons are left as they are)."""
         for _ in range(rounds):
             buttons = buttons_of(message)
             if not buttons:
-                return
+                return None
             try:
                 answer = (
                     await self.prompter.ask(f"Button [1-{len(buttons)}], or Enter to go on: ")
                 ).strip()
             except EOFError:
-                return
+                return None
             if not answer:
-                return
+                return None
+            if answer.startswith("/"):
+                return answer
             if not answer.isdigit() or not 1 <= int(answer) <= len(buttons):
-                self.out.write(f"  ⚠ Type a number from 1 to {len(buttons)}.\n")
+                self.out.write(
+                    f"  ⚠ Type a number from 1 to {len(buttons)}, Enter to go on, or a /command.\n"
+                )
                 continue
             button = buttons[int(answer) - 1]
             if button.confirm is not None and not await self._confirmed(*button.confirm):
@@ -353,8 +360,9 @@ class ConsoleUI:
                 continue
             nxt = await self.click(button)
             if nxt is None:
-                return
+                return None
             message = nxt
+        return None
 
     async def _confirmed(self, title: str, text: str) -> bool:
         """The button's confirm dialog, as a question."""

@@ -3,13 +3,20 @@
 A request walks one line: command text -> grammar -> (read budget | write gate) -> handler
 (client call -> model -> render). Slack (``bot.slack.app``) and the terminal console
 (``bot.console.app``) are two front ends over the same :class:`Dispatcher`.
+
+Each run also has an outcome for the metrics (``chatops_commands_total``): ``ok``;
+``usage`` when the person's input did not fit (the grammar, a value, an id that does not
+exist); ``refused`` when the write gate said no (not a writer, over the rate limit);
+``error`` when a backend or the bot failed. An alert on ``error`` means something broke.
 """
 
 from __future__ import annotations
 
+from typing import Literal
+
 import structlog
 
-from bot.clients.errors import BackendError
+from bot.clients.errors import BackendError, NotFound
 from bot.core.caller import Caller, Profile, Surface
 from bot.core.deps import NotConfigured, Services
 from bot.core.gate import Refused, Write, WriteGate, failure_sentence
@@ -20,6 +27,7 @@ from bot.render.blocks import Message, error_message, help_message
 __all__ = [
     "Caller",
     "CommandFamily",
+    "CommandOutcome",
     "Dispatcher",
     "NotConfigured",
     "Profile",
@@ -29,6 +37,14 @@ __all__ = [
 ]
 
 log = structlog.get_logger(__name__)
+
+CommandOutcome = Literal["ok", "usage", "refused", "error"]
+"""How a command ended, for the metrics; see the module docstring."""
+
+_NOTE = (
+    "Filters are key=value; quote text with spaces: "
+    '/note add 4503 "called the carrier". Dates are YYYY-MM-DD.'
+)
 
 
 def _write_of(family: CommandFamily, sub: Subcommand, request: Request) -> Write:
@@ -47,43 +63,53 @@ class Dispatcher:
         self.families = registry.families
         self.gate = gate or WriteGate()
 
-    def help(self) -> Message:
-        sections = [(f.title, f.usage_lines()) for f in self.families.values()]
-        return help_message(
-            sections,
-            note="Filters are key=value; quote text with spaces: "
-            '/note add 4503 "called the carrier". Dates are YYYY-MM-DD.',
-        )
+    def help(self, family: CommandFamily | None = None) -> Message:
+        """Every command's usage, or one family's (``/bric`` or ``/note`` alone)."""
+        shown = [family] if family is not None else list(self.families.values())
+        return help_message([(f.title, f.usage_lines()) for f in shown], note=_NOTE)
 
     async def dispatch(
         self, command: str, text: str, caller: Caller, services: Services
     ) -> Message:
         """Run one command; never raises for anything a person or a backend can cause."""
+        message, _ = await self.dispatch_with_outcome(command, text, caller, services)
+        return message
+
+    async def dispatch_with_outcome(
+        self, command: str, text: str, caller: Caller, services: Services
+    ) -> tuple[Message, CommandOutcome]:
+        """:meth:`dispatch`, with how it ended (for ``chatops_commands_total``)."""
         family = self.families.get(command)
         if family is None:
             known = ", ".join(self.families)
-            return error_message(f"Unknown command {command[:40]!r}; try one of {known}.")
+            sentence = f"Unknown command {command[:40]!r}; try one of {known}."
+            return error_message(sentence), "usage"
         writing = False
         try:
             tokens = tokenize(text)
-            if tokens.words[:1] == ("help",) or (not tokens.items and family.default is None):
-                return self.help()
+            if tokens.words[:1] == ("help",):
+                return self.help(), "ok"
+            if not tokens.items and family.default is None:
+                return self.help(family), "ok"
             sub, rest = family.resolve(tokens)
             request = bind(sub.request, rest, usage=sub.usage)
             writing = sub.write
             if not writing:
                 self.gate.admit_read(caller)
-                return await sub.handler(request, caller, services)
-            return await self.gate.run(
-                services,
-                caller,
-                _write_of(family, sub, request),
-                lambda who: sub.handler(request, who, services),
-            )
+                message = await sub.handler(request, caller, services)
+            else:
+                message = await self.gate.run(
+                    services,
+                    caller,
+                    _write_of(family, sub, request),
+                    lambda who: sub.handler(request, who, services),
+                )
         except UsageError as exc:
-            return error_message(exc.message, usage=exc.usage)
-        except (Refused, NotConfigured) as exc:
-            return error_message(failure_sentence(exc))
+            return error_message(exc.message, usage=exc.usage), "usage"
+        except Refused as exc:
+            return error_message(failure_sentence(exc)), "refused"
+        except NotConfigured as exc:
+            return error_message(failure_sentence(exc)), "error"
         except BackendError as exc:
             log.warning(
                 "backend_error",
@@ -94,4 +120,7 @@ class Dispatcher:
                 trace_id=exc.trace_id,
             )
             # A write's lost answer may hide a done write: never invite a blind retry.
-            return error_message(failure_sentence(exc) if writing else exc.user_message())
+            sentence = failure_sentence(exc) if writing else exc.user_message()
+            # A ticket or site that does not exist is what the person typed, not a failure.
+            return error_message(sentence), "usage" if isinstance(exc, NotFound) else "error"
+        return message, "ok" if message.ok else "error"

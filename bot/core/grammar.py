@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import types
 import unicodedata
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin
 
+import annotated_types
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -22,19 +24,25 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 
 from bot.render.text import clean
 
 __all__ = [
     "MAX_TEXT",
     "Date",
+    "FieldHelp",
     "FreeText",
+    "Lower",
     "Request",
+    "SiteId",
     "TicketId",
     "Token",
     "Tokens",
     "UsageError",
     "bind",
+    "field_help",
+    "field_sentence",
     "tokenize",
 ]
 
@@ -144,13 +152,18 @@ def _positive_id(value: Any) -> Any:
     if isinstance(value, str):
         text = value.strip().lstrip("#")
         if not text.isdigit():
-            raise ValueError(f"{value!r} is not a ticket id (a positive number like 4503)")
+            raise ValueError("not a number")
         return int(text)
     return value
 
 
-TicketId = Annotated[int, BeforeValidator(_positive_id), Field(gt=0, lt=2**31)]
-"""A positive Bruin id; ``#4503`` is accepted too."""
+_ID = Annotated[int, BeforeValidator(_positive_id), Field(gt=0, lt=2**31)]
+
+TicketId = Annotated[_ID, Field(description="a ticket number", examples=[4503])]
+"""A positive Bruin ticket id; ``#4503`` is accepted too."""
+
+SiteId = Annotated[_ID, Field(description="a site number", examples=[812])]
+"""A positive Bruin site id (``/site list`` shows them)."""
 
 
 def _date(value: Any) -> Any:
@@ -158,7 +171,7 @@ def _date(value: Any) -> Any:
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
-            raise ValueError(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+            raise ValueError("not a date") from None
     return value
 
 
@@ -173,6 +186,14 @@ def _not_blank(value: str) -> str:
 
 
 FreeText = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_not_blank)]
+
+
+def _lower(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+Lower = BeforeValidator(_lower)
+"""For a ``Literal`` of words: ``status=Open`` is ``status=open``."""
 
 
 class Request(BaseModel):
@@ -227,14 +248,135 @@ def bind(model: type[R], tokens: Tokens, *, usage: str) -> R:
     try:
         return model.model_validate(values)
     except ValidationError as exc:
-        raise UsageError(_explain(exc), usage=usage) from None
+        raise UsageError(_explain(model, exc), usage=usage) from None
 
 
-def _explain(exc: ValidationError) -> str:
+def _explain(model: type[Request], exc: ValidationError) -> str:
+    """One sentence in the command's words: no validator or pattern text ever shows."""
     err = exc.errors(include_url=False, include_input=False)[0]
-    name = str(err["loc"][0]) if err["loc"] else "value"
+    name = str(err["loc"][0]) if err["loc"] else ""
+    if name not in model.model_fields:
+        return "That does not fit the command; see the usage below."
+    return field_sentence(model, name, missing=err["type"] == "missing")
+
+
+# -- what a field takes, in words ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldHelp:
+    """How a person gives one field of a request, and what it takes.
+
+    ``kind`` is ``positional`` (a word in its place), ``filter`` (``key=value``) or
+    ``rest`` (the remaining words); ``takes`` reads after "must be" ("a whole number from
+    1 to 25"); ``example`` is a value that fits.
+    """
+
+    name: str
+    kind: Literal["positional", "filter", "rest"]
+    label: str
+    takes: str
+    example: str
+
+    @property
+    def typed(self) -> str:
+        """The example as a person types it: ``limit=10``, ``4503``, ``"called the carrier"``."""
+        value = f'"{self.example}"' if " " in self.example else self.example
+        return f"{self.name}={value}" if self.kind == "filter" else value
+
+
+def field_help(model: type[Request], name: str) -> FieldHelp:
+    """What ``model``'s field ``name`` takes, from its type and constraints (a field's
+    ``description`` and ``examples`` say it in its own words where the type cannot)."""
+    info = model.model_fields[name]
+    base, meta, description, examples = _unwrap(info)
+    kind: Literal["positional", "filter", "rest"] = (
+        "positional" if name in model.positional else "rest" if name == model.rest else "filter"
+    )
     label = name.replace("_", " ")
-    if err["type"] == "missing":
-        return f"The {label} is missing."
-    reason = str(err["msg"]).removeprefix("Value error, ")
-    return f"Bad {label}: {reason}."
+    default = None if info.is_required() else info.default
+    takes, example = _takes(base, meta, default)
+    if description:
+        takes = description
+    if examples:
+        example = str(examples[0])
+    return FieldHelp(name, kind, label, takes, example)
+
+
+def field_sentence(model: type[Request], name: str, *, missing: bool = False) -> str:
+    """The usage error for one field: names it, says what it takes, gives an example."""
+    f = field_help(model, name)
+    if missing:
+        return f"The {f.label} is missing: give {f.takes}, e.g. {f.typed}."
+    if f.kind == "filter":
+        return f"{f.name} must be {f.takes}, e.g. {f.typed}."
+    return f"The {f.label} must be {f.takes}, e.g. {f.typed}."
+
+
+def _unwrap(info: FieldInfo) -> tuple[Any, list[Any], str | None, list[Any]]:
+    """(base type, constraints, description, examples) through ``Optional`` and
+    ``Annotated`` layers."""
+    annotation: Any = info.annotation
+    meta: list[Any] = list(info.metadata)
+    description, examples = info.description, list(info.examples or [])
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation, *extra = get_args(annotation)
+            for item in extra:
+                if isinstance(item, FieldInfo):
+                    meta.extend(item.metadata)
+                    description = description or item.description
+                    examples = examples or list(item.examples or [])
+                else:
+                    meta.append(item)
+        elif origin is Union or origin is types.UnionType:
+            args = [a for a in get_args(annotation) if a is not type(None)]
+            if len(args) != 1:
+                break
+            annotation = args[0]
+        else:
+            break
+    return annotation, meta, description, examples
+
+
+def _bounds(meta: list[Any]) -> tuple[int | None, int | None]:
+    """The inclusive (lowest, highest) whole number the constraints allow."""
+    low = high = None
+    for m in meta:
+        if isinstance(m, annotated_types.Ge):
+            low = int(m.ge)  # type: ignore[call-overload]
+        elif isinstance(m, annotated_types.Gt):
+            low = int(m.gt) + 1  # type: ignore[call-overload]
+        elif isinstance(m, annotated_types.Le):
+            high = int(m.le)  # type: ignore[call-overload]
+        elif isinstance(m, annotated_types.Lt):
+            high = int(m.lt) - 1  # type: ignore[call-overload]
+    return low, high
+
+
+def _takes(base: Any, meta: list[Any], default: Any) -> tuple[str, str]:
+    if get_origin(base) is Literal:
+        words = [str(v) for v in get_args(base)]
+        example = next((w for w in words if w != default), words[0])
+        return f"one of {', '.join(words)}", example
+    if base is int:
+        low, high = _bounds(meta)
+        if high is not None and high >= 2**31 - 1:
+            high = None  # an id's storage limit, not a range anyone types against
+        example = str(default if isinstance(default, int) else (low or 1))
+        if low is not None and high is not None:
+            return f"a whole number from {low} to {high}", example
+        if low == 1:
+            return "a positive whole number", example
+        if low is not None:
+            return f"a whole number of {low} or more", example
+        return "a whole number", example
+    if base is dt.date:
+        return "a date in the form YYYY-MM-DD", "2025-12-24"
+    longest = next((m.max_length for m in meta if isinstance(m, annotated_types.MaxLen)), None)
+    blank = any(isinstance(m, AfterValidator) and m.func is _not_blank for m in meta)
+    text = "text" if not blank else "non-empty text"
+    if longest is not None:
+        return f"{text} of at most {longest} characters", "text"
+    return text, "text"

@@ -148,6 +148,9 @@ class Intake:
         self.store = store
         self.bruin = bruin
         self._reads = asyncio.Semaphore(read_concurrency)
+        self.poll_failures = 0
+        """Backend reads that failed during the last :meth:`poll` (a customer's listing or a
+        followed ticket; the poll goes on with the others)."""
 
     # -- one ticket ---------------------------------------------------------------------
 
@@ -257,10 +260,12 @@ class Intake:
         now = now or dt.datetime.now(dt.UTC)
         customers = await self._customers(default_customer)
         added = 0
+        self.poll_failures = 0
         for customer in sorted(customers):
             try:
                 added += await self._poll_customer(customer, now)
             except BackendError as exc:
+                self.poll_failures += 1
                 log.warning("poll_failed", customer=customer, error=repr(exc))
         return added
 
@@ -296,6 +301,7 @@ class Intake:
                 try:
                     ticket = await self.bruin.get_ticket(tid, client_id=customer)
                 except BackendError as exc:
+                    self.poll_failures += 1
                     log.info("poll_ticket_failed", ticket=tid, error=repr(exc))
                     return 0
             state = states.get(tid)

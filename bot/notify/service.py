@@ -4,6 +4,13 @@ the "poller" lease, the poll loop and outbox delivery.
 With several replicas on PostgreSQL exactly one holds the lease; it renews it every
 quarter interval, others ask every half interval, and a lease lasts 1.5 intervals — so
 when the holder dies another takes over within two poll intervals.
+
+Operators see who polls: each replica logs its ``holder`` id at start
+(``notifier_started``) and one line when it takes or loses the lease
+(``poller_lease_taken`` / ``poller_lease_lost``); ``/readyz`` shows the holder id and
+whether this replica holds the lease; the metrics ``chatops_poller_lease_held``,
+``chatops_last_poll_success_timestamp_seconds``, ``chatops_polls_total`` and
+``chatops_poll_failures_total`` follow it.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from collections.abc import Callable
 import structlog
 
 from bot.clients.errors import BackendError
+from bot.metrics import Metrics
 from bot.notify.delivery import Delivery
 from bot.notify.intake import Intake
 from bot.notify.webhook import WebhookEvent
@@ -45,6 +53,7 @@ class NotifierService:
         holder: str | None = None,
         queue_size: int = 1000,
         clock: Callable[[], float] = time.monotonic,
+        metrics: Metrics | None = None,
     ) -> None:
         self.intake = intake
         self.delivery = delivery
@@ -53,6 +62,7 @@ class NotifierService:
         self.holder = holder or f"{uuid.uuid4().hex[:12]}"
         self.is_leader = False
         self.polls = 0
+        self.metrics = metrics
         self._clock = clock
         self._queue: asyncio.Queue[WebhookEvent] = asyncio.Queue(maxsize=queue_size)
         self._tasks: list[asyncio.Task[None]] = []
@@ -113,8 +123,8 @@ class NotifierService:
         """One round: renew/take the lease; if leader, poll when due and deliver."""
         now = self._clock()
         if now >= self._next_lease:
-            self.is_leader = await self.store.claim_lease(
-                LEASE, self.holder, ttl=1.5 * self.poll_seconds
+            self._lead(
+                await self.store.claim_lease(LEASE, self.holder, ttl=1.5 * self.poll_seconds)
             )
             interval = self.poll_seconds / (4 if self.is_leader else 2)
             self._next_lease = now + interval
@@ -126,10 +136,41 @@ class NotifierService:
             log.info("store_housekeeping", removed=await self.store.forget_before(cutoff))
         if now >= self._next_poll:
             self._next_poll = now + self.poll_seconds
-            added = await self.intake.poll(default_customer=self.default_customer)
             self.polls += 1
-            log.info("polled", queued=added)
+            if self.metrics is not None:
+                self.metrics.polls.inc()
+            try:
+                added = await self.intake.poll(default_customer=self.default_customer)
+            except Exception:
+                self._polled(ok=False)
+                raise
+            self._polled(ok=not self.intake.poll_failures)
+            log.info("polled", queued=added, failed_reads=self.intake.poll_failures)
         await self.delivery.run_once()
+
+    def _polled(self, *, ok: bool) -> None:
+        """A poll whose every backend read answered is a success; else a failure."""
+        if self.metrics is None:
+            return
+        if ok:
+            self.metrics.last_poll.set_to_current_time()
+        else:
+            self.metrics.poll_failures.inc()
+
+    def _lead(self, leader: bool, *, released: bool = False) -> None:
+        """Record whether this replica holds the lease; one log line when that changes."""
+        if leader and not self.is_leader:
+            log.info("poller_lease_taken", holder=self.holder, lease=LEASE)
+        elif released and self.is_leader:
+            log.info("poller_lease_lost", holder=self.holder, lease=LEASE, why="released")
+        elif not leader and self.is_leader:
+            # It ran out before this replica renewed it (a stall) and another replica took it.
+            log.warning(
+                "poller_lease_lost", holder=self.holder, lease=LEASE, why="taken by another"
+            )
+        self.is_leader = leader
+        if self.metrics is not None:
+            self.metrics.lease_held.set(1 if leader else 0)
 
     async def _loop(self) -> None:
         while not self._stop.is_set():
@@ -143,6 +184,9 @@ class NotifierService:
                 await asyncio.wait_for(self._wake.wait(), tick)
 
     def start(self, *, workers: int = 2) -> None:
+        log.info(
+            "notifier_started", holder=self.holder, lease=LEASE, poll_seconds=self.poll_seconds
+        )
         self._tasks = [asyncio.create_task(self._loop(), name="notifier-loop")]
         self._tasks += [
             asyncio.create_task(self._webhook_worker(), name=f"webhook-worker-{i}")
@@ -161,4 +205,4 @@ class NotifierService:
         if self.is_leader and release:
             with contextlib.suppress(Exception):
                 await self.store.release_lease(LEASE, self.holder)
-            self.is_leader = False
+            self._lead(False, released=True)

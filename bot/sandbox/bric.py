@@ -1,6 +1,6 @@
 """A faithful fake of the Bric (GetBric) API as routes on an ``aiohttp.web`` application.
 
-Shapes follow ``shared/reference/bric-api.md`` and are built here as plain dicts, never
+Shapes follow ``docs/BRIC_API.md`` and are built here as plain dicts, never
 from the client's models: the plural root key for one object and for lists
 (``{"tokens": {...}}``, ``{"projects": [...]}``), ``id`` and ``link`` (the absolute URL of
 the object, from the request's host and the mount prefix) on every object,

@@ -1,6 +1,6 @@
 """A faithful fake of the MetTel Bruin API as a real ``aiohttp.web`` application.
 
-Paths, envelopes and field names follow ``shared/reference/bruin-api.md``; payloads are plain
+Paths, envelopes and field names follow ``docs/BRUIN_API.md``; payloads are plain
 dicts in the API's own shapes (see :mod:`bot.sandbox.bruin_seed`), never built from the
 client's models, so a wrong field name in the client fails a test.
 

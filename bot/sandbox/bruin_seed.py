@@ -1,7 +1,7 @@
 """Seed data of the Bruin sandbox, in the API's own shapes.
 
 Everything here is a plain dict with the key names and casing of the reference
-(``shared/reference/bruin-api.md``); nothing is derived from the client's models. The data is
+(``docs/BRUIN_API.md``); nothing is derived from the client's models. The data is
 deterministic except for timestamps, which are relative to the moment of seeding so that a
 console session looks live.
 

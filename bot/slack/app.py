@@ -33,7 +33,7 @@ from bot.core.deps import NotConfigured, Services
 from bot.core.dispatch import Dispatcher
 from bot.core.gate import Duplicate, RateLimiter, Refused, WriteGate, failure_sentence
 from bot.core.grammar import UsageError, tokenize
-from bot.core.registry import Interaction, Registry
+from bot.core.registry import Interaction, Registry, Step
 from bot.metrics import Metrics
 from bot.notify.service import NotifierService
 from bot.render.blocks import ACTION_LIST_MORE, ACTION_OPEN_LINK, ACTION_SHOW_TICKET, Message
@@ -67,7 +67,15 @@ MAX_INFLIGHT_TASKS = 2000
 WORKING_AFTER = 2.0
 """Seconds before a slow command shows "Working on it…" (Bruin often takes 1–2 s)."""
 _MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>[\s:,]*")
-EVENTS = ("app_mention", "message.im", "app_home_opened", "app_uninstalled", "tokens_revoked")
+EVENTS = (
+    "app_mention",
+    "message.im",
+    "app_home_opened",
+    "app_uninstalled",
+    "tokens_revoked",
+    "link_shared",
+    "function_executed",
+)
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,7 @@ class Registered:
     events: tuple[str, ...]
     shortcuts: tuple[str, ...]
     actions: tuple[str, ...]
+    steps: tuple[Step, ...] = ()
 
 
 def registered(registry: Registry | None = None) -> Registered:
@@ -93,6 +102,7 @@ def registered(registry: Registry | None = None) -> Registered:
             F_SERVICE,
             *registry.actions,
         ),
+        steps=tuple(registry.steps.values()),
     )
 
 
@@ -549,9 +559,17 @@ def build_app(bot: SlackBot) -> AsyncApp:
     async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
         return await bot.authorize()
 
+    # bolt makes each request's client from this one with the token ``authorize`` returns (or
+    # a workflow step's own token), so this one carries none: one source of the token.
+    per_request = AsyncWebClient(
+        base_url=bot.client.base_url,
+        session=bot.client.session,
+        timeout=bot.client.timeout,
+        retry_handlers=bot.client.retry_handlers,
+    )
     app = AsyncApp(
         name="chatops-bot",  # without a name bolt reads every caller's source (inspect.stack)
-        client=bot.client,
+        client=per_request,
         signing_secret=secret,
         authorize=authorize,
         before_authorize=_make_gate(bot),

@@ -11,9 +11,10 @@ from typing import Any
 
 import yaml
 
+from bot.core.registry import Param, Step
 from bot.slack.app import registered
 
-__all__ = ["BOT_SCOPES", "PLACEHOLDER_URL", "build_manifest", "render_manifest"]
+__all__ = ["BOT_SCOPES", "PLACEHOLDER_URL", "UNFURL_DOMAIN", "build_manifest", "render_manifest"]
 
 PLACEHOLDER_URL = "https://chatops.example.org/slack/events"
 
@@ -36,7 +37,12 @@ BOT_SCOPES = (
     # users.info's profile.email: prefills the site contact of a new ticket (the create
     # form, and Create on a /ticket new preview); without it people type their email.
     "users:read.email",
+    "links:read",  # the link_shared event: a Bruin ticket link was posted
+    "links:write",  # chat.unfurl: its compact card under the message
 )
+
+UNFURL_DOMAIN = "app.bruin.com"
+"""The Bruin portal's host (BRUIN_PORTAL_URL): links to it unfurl into a ticket card."""
 
 _COMMANDS: dict[str, tuple[str, str]] = {
     "/ticket": (
@@ -77,10 +83,38 @@ _LONG = (
 )
 
 
-def build_manifest(*, url: str | None = PLACEHOLDER_URL, socket: bool = False) -> dict[str, Any]:
+def _params(params: tuple[Param, ...]) -> dict[str, Any]:
+    return {
+        "properties": {
+            p.name: {"type": p.type, "title": p.title, "description": p.description} for p in params
+        },
+        "required": [p.name for p in params if p.required],
+    }
+
+
+def _functions(steps: tuple[Step, ...]) -> dict[str, Any]:
+    """Workflow Builder custom steps (``handlers.workflow``) as the manifest's functions."""
+    return {
+        step.callback_id: {
+            "title": step.title,
+            "description": step.description,
+            "input_parameters": _params(step.inputs),
+            "output_parameters": _params(step.outputs),
+        }
+        for step in steps
+    }
+
+
+def build_manifest(
+    *,
+    url: str | None = PLACEHOLDER_URL,
+    socket: bool = False,
+    unfurl_domain: str = UNFURL_DOMAIN,
+) -> dict[str, Any]:
     """The manifest as a dict; ``socket=True`` drops URLs and enables Socket Mode."""
+    found = registered()
     commands = []
-    for name in registered().commands:
+    for name in found.commands:
         description, hint = _COMMANDS[name]
         entry: dict[str, Any] = {
             "command": name,
@@ -92,7 +126,7 @@ def build_manifest(*, url: str | None = PLACEHOLDER_URL, socket: bool = False) -
             entry["url"] = url
         commands.append(entry)
     interactivity: dict[str, Any] = {"is_enabled": True}
-    events: dict[str, Any] = {"bot_events": list(registered().events)}
+    events: dict[str, Any] = {"bot_events": list(found.events)}
     if not socket:
         interactivity["request_url"] = url
         # The create form's service-number picker is an external_select: Slack loads its
@@ -108,8 +142,9 @@ def build_manifest(*, url: str | None = PLACEHOLDER_URL, socket: bool = False) -
         },
         "bot_user": {"display_name": "chatops-bot", "always_online": True},
         "slash_commands": commands,
+        "unfurl_domains": [unfurl_domain],
     }
-    if registered().shortcuts:
+    if found.shortcuts:
         features["shortcuts"] = [
             {
                 "name": _SHORTCUTS[callback][0],
@@ -117,9 +152,9 @@ def build_manifest(*, url: str | None = PLACEHOLDER_URL, socket: bool = False) -
                 "callback_id": callback,
                 "description": _SHORTCUTS[callback][2],
             }
-            for callback in registered().shortcuts
+            for callback in found.shortcuts
         ]
-    return {
+    manifest: dict[str, Any] = {
         "_metadata": {"major_version": 1, "minor_version": 1},
         "display_information": {
             "name": "chatops-bot",
@@ -132,11 +167,16 @@ def build_manifest(*, url: str | None = PLACEHOLDER_URL, socket: bool = False) -
         "settings": {
             "event_subscriptions": events,
             "interactivity": interactivity,
-            "org_deploy_enabled": False,
+            # Workflow Builder custom steps need an org-ready app with a remote runtime.
+            "org_deploy_enabled": bool(found.steps),
             "socket_mode_enabled": socket,
             "token_rotation_enabled": False,
         },
     }
+    if found.steps:
+        manifest["settings"]["function_runtime"] = "remote"
+        manifest["functions"] = _functions(found.steps)
+    return manifest
 
 
 def render_manifest(*, url: str | None = PLACEHOLDER_URL, socket: bool = False) -> str:

@@ -24,7 +24,8 @@ headers complete within ``CHATOPS_HTTP_HEADER_TIMEOUT_SECONDS`` of the connectio
 of the first byte of a later request (else the connection is closed). An idle keep-alive
 connection is kept :data:`KEEPALIVE_SECONDS` (longer than load balancers' idle timeouts, so
 they never reuse a connection we are closing). ``/readyz`` answers 200 only once the bot is
-warm (store open, backend token fetched, Slack auth.test passed) and not revoked.
+warm (store open, backend token fetched, Slack auth.test passed), not revoked and not
+draining (from the moment SIGTERM arrives it answers 503 ``{"status": "draining"}``).
 """
 
 from __future__ import annotations
@@ -268,6 +269,8 @@ class BotServer:
         return web.json_response({"status": "alive"})
 
     async def readyz(self, request: web.Request) -> web.Response:
+        if self.bot.inflight.draining:  # SIGTERM: out of the load balancer at once
+            return web.json_response({"status": "draining"}, status=503)
         revoked = self.revoked or getattr(self.bot, "revoked", None)
         if revoked:
             return web.json_response(
@@ -280,7 +283,13 @@ class BotServer:
                 return web.json_response(
                     {"status": "not ready", "problems": {"store": type(exc).__name__}}, status=503
                 )
-            return web.json_response({"status": "ready"})
+            body: dict[str, object] = {"status": "ready"}
+            if self.notifier is not None:  # which replica polls (the poller lease)
+                body["poller"] = {
+                    "holder": self.notifier.holder,
+                    "holds_lease": self.notifier.is_leader,
+                }
+            return web.json_response(body)
         return web.json_response(
             {
                 "status": "warming up" if not self.problems else "not ready",

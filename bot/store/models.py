@@ -22,6 +22,7 @@ __all__ = [
     "Base",
     "ChannelSettings",
     "ClaimedKey",
+    "ConfigVersion",
     "Cursor",
     "Lease",
     "OutboxEntry",
@@ -72,6 +73,16 @@ class ChannelSettings(Base):
     customer_id: Mapped[int | None] = mapped_column(BigInteger)
     updated_by: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[dt.datetime] = _now()
+
+
+class ConfigVersion(Base):
+    """One row (id 1): bumped in the same transaction as every write to channel settings,
+    subscriptions or watches. Each replica holds those in memory and reloads them when the
+    version it polls is not the one it holds (:mod:`bot.store.config`)."""
+
+    __tablename__ = "config_version"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger, server_default=text("0"), nullable=False)
 
 
 class Subscription(Base):

@@ -1,6 +1,6 @@
 """The Bric client against aioresponses: every route, every error shape, the token lifecycle.
 
-Payloads are written here from shared/reference/bric-api.md (plural root keys, ``link``s,
+Payloads are written here from docs/BRIC_API.md (plural root keys, ``link``s,
 decimal strings, ``running?``), not from the client's models.
 """
 

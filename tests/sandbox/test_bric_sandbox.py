@@ -1,6 +1,6 @@
 """The Bric sandbox over real loopback TCP, checked against the reference's conventions.
 
-Key names below are copied from shared/reference/bric-api.md, not from any client model.
+Key names below are copied from docs/BRIC_API.md, not from any client model.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The Bruin sandbox over real loopback TCP, checked against the reference's shapes.
 
-Key names below are copied from shared/reference/bruin-api.md, not from any client model.
+Key names below are copied from docs/BRUIN_API.md, not from any client model.
 """
 
 from __future__ import annotations

@@ -73,6 +73,23 @@ def test_http_manifest_sets_the_options_load_url_for_the_service_search() -> Non
     )
 
 
+def test_the_manifest_declares_every_workflow_step_and_the_unfurl_domain() -> None:
+    manifest = build_manifest()
+    steps = registered().steps
+    assert set(manifest["functions"]) == {s.callback_id for s in steps}
+    for step in steps:
+        declared = manifest["functions"][step.callback_id]
+        assert set(declared["input_parameters"]["properties"]) == {p.name for p in step.inputs}
+        assert set(declared["output_parameters"]["properties"]) == {p.name for p in step.outputs}
+    assert manifest["settings"]["org_deploy_enabled"] is True
+    assert manifest["settings"]["function_runtime"] == "remote"
+    assert manifest["features"]["unfurl_domains"] == ["app.bruin.com"]
+    assert {"link_shared", "function_executed"} <= set(
+        manifest["settings"]["event_subscriptions"]["bot_events"]
+    )
+    assert {"links:read", "links:write"} <= set(manifest["oauth_config"]["scopes"]["bot"])
+
+
 def test_readme_names_every_scope_the_manifest_asks_for_and_their_count() -> None:
     readme = (ROOT / "README.md").read_text()
     assert f"The manifest asks for the {len(BOT_SCOPES)} bot scopes" in readme
@@ -83,8 +100,10 @@ def test_readme_names_every_scope_the_manifest_asks_for_and_their_count() -> Non
 def test_socket_manifest_has_no_urls() -> None:
     manifest = build_manifest(socket=True)
     assert manifest["settings"]["socket_mode_enabled"] is True
-    assert "url" not in dumps(manifest).replace("request_url", "")
-    assert "request_url" not in dumps(manifest)
+    text = dumps(manifest)
+    for key in ('"url"', '"request_url"', '"message_menu_options_url"'):
+        assert key not in text
+    assert "https://" not in text
 
 
 async def test_every_manifest_command_is_handled_and_others_are_not(harness: Harness) -> None:

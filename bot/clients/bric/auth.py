@@ -1,4 +1,4 @@
-"""Bric token auth: the token lifecycle of ``shared/reference/bric-api.md``.
+"""Bric token auth: the token lifecycle of ``docs/BRIC_API.md``.
 
 A Bric token is a long-lived credential, so the strategy is frugal with them:
 

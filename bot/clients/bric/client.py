@@ -10,7 +10,8 @@ what the API documents and nothing else. Usable without Slack::
         finally:
             await bric.aclose()  # revokes the token the client created, if any
 
-Endpoint reference: https://github.com/GetBric/API/wiki (``shared/reference/bric-api.md``).
+Endpoint reference: https://github.com/GetBric/API/wiki (what the bot relies on:
+``docs/BRIC_API.md``).
 """
 
 from __future__ import annotations

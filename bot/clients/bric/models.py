@@ -1,4 +1,4 @@
-"""pydantic models of Bric's payloads, named as the API names them (reference: bric-api.md).
+"""pydantic models of Bric's payloads, named as the API names them (docs/BRIC_API.md).
 
 Bric answers snake_case JSON under a plural root key (``{"projects": [...]}``,
 ``{"companies": {...}}``); the client unwraps the envelope and validates the inside here.
