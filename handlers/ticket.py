@@ -6,14 +6,12 @@ shortcuts of ``handlers.ticket_actions`` call these same functions.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Awaitable, Sequence
 from typing import Annotated, Any, ClassVar, Literal
 
 import structlog
 from pydantic import Field
-from slack_sdk.models.blocks import ContextBlock
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clients.bruin import OPEN, RESOLVED
@@ -217,7 +215,7 @@ async def new(req: TicketNew, caller: Caller, services: Services) -> Message:
         )
     # The customer is not in the value: Create re-derives it from the channel.
     value = Preview(req.service_number, topic.category, req.description, new_nonce()).encode()
-    preview = create_preview(
+    return create_preview(
         contact=(
             "asked when you choose Create"
             if caller.surface == "console"
@@ -228,13 +226,9 @@ async def new(req: TicketNew, caller: Caller, services: Services) -> Message:
         category_label=topic.category_description or topic.call_type_description or "",
         description=req.description,
         value=value,
+        # The bundled sandbox (BRUIN_SANDBOX) writes nothing real: no warning there.
+        real_bruin=not services.settings.bruin_sandbox,
     )
-    if services.settings.bruin_sandbox:
-        # The preview's one context line warns that Create opens a real ticket: true of
-        # Bruin, not of the bundled sandbox (BRUIN_SANDBOX), where nothing real is written.
-        kept = [b for b in preview.blocks if not isinstance(b, ContextBlock)]
-        preview = dataclasses.replace(preview, blocks=kept)
-    return preview
 
 
 _EXISTING = {

@@ -165,8 +165,10 @@ def create_preview(
     description: str,
     value: str,
     contact: str,
+    real_bruin: bool = True,
 ) -> Message:
-    """``/ticket new <sn> <description…>``: what Create would send, with Create / Cancel."""
+    """``/ticket new <sn> <description…>``: what Create would send, with Create / Cancel.
+    Against the real Bruin (which has no test environment) a line says Create is real."""
     blocks: list[Block] = [
         header("New ticket · preview"),
         fields(
@@ -177,12 +179,13 @@ def create_preview(
             ]
         ),
         section(md("*Description*\n{}", quote(description, 2000))),
-        context(
-            md(
-                "Bruin has no test environment: *Create* opens a real ticket, "
-                "signed with your name."
-            )
-        ),
+    ]
+    if real_bruin:
+        warning = (
+            "Bruin has no test environment: *Create* opens a real ticket, signed with your name."
+        )
+        blocks.append(context(md(warning)))
+    blocks += [
         ActionsBlock(
             elements=[
                 button("Create", ACTION_PREVIEW_CREATE, value=value, style="primary"),

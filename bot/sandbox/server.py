@@ -97,6 +97,10 @@ def env_lines(url: str, *, bric: bool = False) -> list[str]:
         f"BRUIN_OAUTH_CLIENT_ID={SANDBOX_CLIENT_ID}",
         f"BRUIN_OAUTH_CLIENT_SECRET={SANDBOX_CLIENT_SECRET}",
         f"BRUIN_CUSTOMER_ID={SANDBOX_CUSTOMER_ID}",
+        # Nothing written here is real: no "Create opens a real ticket" warning, and "Open in
+        # Bruin" links point at the sandbox rather than the production portal.
+        "BRUIN_SANDBOX=true",
+        f"BRUIN_PORTAL_URL={base}",
     ]
     if bric:
         lines += [

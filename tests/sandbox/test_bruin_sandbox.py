@@ -173,7 +173,16 @@ def test_env_lines_point_at_the_sandbox() -> None:
         "BRUIN_OAUTH_CLIENT_ID=sandbox-client",
         "BRUIN_OAUTH_CLIENT_SECRET=sandbox-secret",
         "BRUIN_CUSTOMER_ID=40123",
+        "BRUIN_SANDBOX=true",
+        "BRUIN_PORTAL_URL=http://127.0.0.1:8400",
     ]
+    # The bot reads them: a sandbox setup has no "real ticket" warning and sandbox links.
+    from bot.config import load_settings
+
+    values = dict(line.split("=", 1) for line in env_lines("http://127.0.0.1:8400"))
+    settings = load_settings(**{k.lower(): v for k, v in values.items()})
+    assert settings.bruin_sandbox is True
+    assert settings.bruin_portal_url == "http://127.0.0.1:8400"
 
 
 async def test_start_sandbox_binds_a_real_port(running: RunningSandbox) -> None:
