@@ -529,8 +529,7 @@ async def test_create_ticket_from_message_prefills_text_and_permalink(harness: H
     description = blocks["new_description"]["element"]["initial_value"]
     link = f"https://sandbox-workspace.slack.com/archives/C0OPS/p{ts.replace('.', '')}"
     assert description == (
-        "VPN down at store 112 (https://status.example.com) & @dana is on it\n\n"
-        f"From Slack: {link}"
+        f"VPN down at store 112 (https://status.example.com) & @dana is on it\n\nFrom Slack: {link}"
     )
     assert blocks["new_contact_name"]["element"]["initial_value"] == "Dana Ops"
 
