@@ -19,7 +19,7 @@ import datetime as dt
 import html
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import structlog
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
@@ -36,6 +36,7 @@ from bot.render.blocks import error_message, ticket_url
 from bot.render.forms import form_view, info_view, options_payload
 from bot.render.interactive import home_view, subscription_line
 from bot.render.text import channel_link, escape, md, truncate
+from bot.slack.bot import SlackBot
 from bot.slack.reply import Source
 from bot.slack.seal import Forged
 from handlers.ticket_actions import (
@@ -52,9 +53,6 @@ from handlers.ticket_actions import (
     start_create_form,
     start_watching,
 )
-
-if TYPE_CHECKING:
-    from bot.slack.app import SlackBot
 
 __all__ = [
     "SHORTCUTS",
