@@ -195,6 +195,7 @@ async def _nothing() -> list[_Named]:
 
 def register(registry: Registry) -> None:
     family = registry.family("/bric", title="Bric (projects and time)")
+    family.example("/bric clocked", "/bric timeoff list from=2026-12-01")
     family.add("projects", BricProjects, projects)
     family.add("clients", BricClients, clients)
     family.add("clocked", BricClocked, clocked)

@@ -65,6 +65,6 @@ async def search(req: InventorySearch, caller: Caller, services: Services) -> Me
 
 
 def register(registry: Registry) -> None:
-    registry.family("/inventory", title="Inventory", default="search").add(
-        "search", InventorySearch, search
-    )
+    family = registry.family("/inventory", title="Inventory", default="search")
+    family.add("search", InventorySearch, search)
+    family.example("/inventory Tampa", "/inventory status=suspended")

@@ -63,5 +63,6 @@ async def list_(req: NoteList, caller: Caller, services: Services) -> Message:
 
 def register(registry: Registry) -> None:
     family = registry.family("/note", title="Notes")
+    family.example('/note add 4503 "called the carrier, ETA 2 h"', "/note list 4503")
     family.add("add", NoteAdd, add, write=True)
     family.add("list", NoteList, list_)

@@ -48,5 +48,6 @@ async def show(req: SiteShow, caller: Caller, services: Services) -> Message:
 
 def register(registry: Registry) -> None:
     family = registry.family("/site", title="Sites")
+    family.example("/site list Tampa", "/site show 812")
     family.add("list", SiteList, list_)
     family.add("show", SiteShow, show)

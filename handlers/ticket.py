@@ -439,6 +439,7 @@ async def resolve_site(services: Services, site: str, customer: int | None = Non
 
 def register(registry: Registry) -> None:
     family = registry.family("/ticket", title="Tickets")
+    family.example("/ticket show 4503", "/ticket list status=open site=Tampa")
     family.add("show", TicketShow, show)
     family.add("list", TicketList, list_)
     family.add("new", TicketNew, new, write=True)

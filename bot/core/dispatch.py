@@ -25,6 +25,7 @@ from bot.core.registry import CommandFamily, Registry, Subcommand
 from bot.render.blocks import Message, error_message, help_message
 
 __all__ = [
+    "READ_ONLY",
     "Caller",
     "CommandFamily",
     "CommandOutcome",
@@ -41,9 +42,13 @@ log = structlog.get_logger(__name__)
 CommandOutcome = Literal["ok", "usage", "refused", "error"]
 """How a command ended, for the metrics; see the module docstring."""
 
+READ_ONLY = (
+    "You can look tickets, inventory and sites up. To add notes, open, resolve or close "
+    "tickets, ask a Slack admin to add you (or a user group you are in) to CHATOPS_WRITERS."
+)
 _NOTE = (
     "Filters are key=value; quote text with spaces: "
-    '/note add 4503 "called the carrier". Dates are YYYY-MM-DD.'
+    '/ticket list site="Alum Creek". Dates are YYYY-MM-DD.'
 )
 
 
@@ -63,10 +68,22 @@ class Dispatcher:
         self.families = registry.families
         self.gate = gate or WriteGate()
 
-    def help(self, family: CommandFamily | None = None) -> Message:
-        """Every command's usage, or one family's (``/bric`` or ``/note`` alone)."""
+    def help(self, family: CommandFamily | None = None, *, writer: bool = True) -> Message:
+        """Every command's usage, or one family's (``/bric`` or ``/note`` alone), with two
+        examples each. Someone who may not write sees only what reads, and who to ask."""
         shown = [family] if family is not None else list(self.families.values())
-        return help_message([(f.title, f.usage_lines()) for f in shown], note=_NOTE)
+        sections = [(f.title, f.usage_lines(writes=writer)) for f in shown]
+        examples = [(f.title, f.examples if writer else f.reads_examples()) for f in shown]
+        return help_message(
+            [(title, lines) for title, lines in sections if lines],
+            note=_NOTE,
+            examples=examples,
+            read_only="" if writer else READ_ONLY,
+        )
+
+    async def help_for(self, caller: Caller, family: CommandFamily | None = None) -> Message:
+        """:meth:`help` as it fits ``caller``."""
+        return self.help(family, writer=await self.gate.can_write(caller))
 
     async def dispatch(
         self, command: str, text: str, caller: Caller, services: Services
@@ -88,9 +105,9 @@ class Dispatcher:
         try:
             tokens = tokenize(text)
             if tokens.words[:1] == ("help",):
-                return self.help(), "ok"
+                return await self.help_for(caller), "ok"
             if not tokens.items and family.default is None:
-                return self.help(family), "ok"
+                return await self.help_for(caller, family), "ok"
             sub, rest = family.resolve(tokens)
             request = bind(sub.request, rest, usage=sub.usage)
             writing = sub.write

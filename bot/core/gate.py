@@ -160,6 +160,10 @@ class WriteGate:
             log.info("rate_limited", user=caller.user_id, kind=kind, retry_after=round(wait, 1))
             raise Refused(_too_fast(wait), reason="rate")
 
+    async def can_write(self, caller: Caller) -> bool:
+        """Whether ``caller`` may write (for help and the Home tab: what to offer)."""
+        return await self._authorize(caller) is None
+
     async def may_write(self, caller: Caller) -> None:
         """Authorization alone (before a form opens): raises :class:`Refused`."""
         refusal = await self._authorize(caller)

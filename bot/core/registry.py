@@ -71,6 +71,14 @@ class CommandFamily:
         self.title = title
         self.default = default
         self.subcommands: dict[str, Subcommand] = {}
+        self.examples: tuple[str, ...] = ()
+        """Two real commands the help shows under the family (``family.example(...)``)."""
+
+    def example(self, *commands: str) -> None:
+        for command in commands:
+            if not command.startswith(self.command + " ") and command != self.command:
+                raise ValueError(f"{command!r} is not a {self.command} example")
+        self.examples = (*self.examples, *commands)
 
     def add(
         self, name: str, request: type[Request], handler: Handler, *, write: bool = False
@@ -82,8 +90,24 @@ class CommandFamily:
             raise ValueError(f"{self.command} {name} is registered twice")
         self.subcommands[name] = Subcommand(name, request, handler, usage, summary, write)
 
-    def usage_lines(self) -> list[str]:
-        return [f"{s.usage} — {s.summary}" for s in self.subcommands.values()]
+    def usage_lines(self, *, writes: bool = True) -> list[str]:
+        """One line per subcommand; without ``writes``, the ones that change nothing."""
+        return [
+            f"{s.usage} — {s.summary}" for s in self.subcommands.values() if writes or not s.write
+        ]
+
+    def reads_examples(self) -> tuple[str, ...]:
+        """The examples that run a read (for someone who may not write)."""
+        return tuple(e for e in self.examples if not self._writes(e))
+
+    def _writes(self, example: str) -> bool:
+        words = example.split()[1:3]
+        pair = " ".join(words).lower()
+        name = words[0].lower() if words else ""
+        sub = self.subcommands.get(pair) or self.subcommands.get(name)
+        if sub is None and self.default is not None:
+            sub = self.subcommands.get(self.default)
+        return bool(sub and sub.write)
 
     def resolve(self, tokens: Tokens) -> tuple[Subcommand, Tokens]:
         words = tokens.words

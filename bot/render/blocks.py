@@ -375,11 +375,26 @@ def site_card(site: Site) -> Message:
     return Message(text=escape(f"Site {site.site_id} {site.label or ''}".strip()), blocks=blocks)
 
 
-def help_message(sections: Sequence[tuple[str, Sequence[str]]], *, note: str = "") -> Message:
-    """Usage for every command: ``sections`` is (title, usage lines), both plain text."""
+def help_message(
+    sections: Sequence[tuple[str, Sequence[str]]],
+    *,
+    note: str = "",
+    examples: Sequence[tuple[str, Sequence[str]]] = (),
+    read_only: str = "",
+) -> Message:
+    """Usage for every command: ``sections`` is (title, usage lines), both plain text;
+    ``examples`` (title, commands) shown as code; ``read_only`` says how to get write access
+    to someone who has none."""
     blocks: list[Block] = [header("chatops-bot commands")]
+    shown = dict(examples)
     for title, lines in sections:
-        blocks.append(section(md("*{}*\n{}", title, md_join("\n", lines))))
+        text = md("*{}*\n{}", title, md_join("\n", lines))
+        tries = shown.get(title) or ()
+        if tries:
+            text = md("{}\n*Try:* {}", text, md_join("  ·  ", [code(t) for t in tries]))
+        blocks.append(section(text))
+    if read_only:
+        blocks.append(section(md(":lock: {}", read_only)))
     if note:
         blocks.append(context(escape(note)))
     return Message(text=md("chatops-bot commands"), blocks=blocks)

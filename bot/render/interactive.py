@@ -253,17 +253,21 @@ def home_view(
     *,
     portal_url: str,
     updated: dt.datetime,
+    read_only: str = "",
 ) -> dict[str, Any]:
     """The App Home tab: the person's tickets from Slack and the channel subscriptions
-    (lines built by :func:`subscription_line`; a plain ``str`` is escaped as text)."""
-    blocks: list[Block] = [
-        header("chatops-bot"),
-        ActionsBlock(
-            elements=[button("New ticket…", ACTION_OPEN_CREATE_FORM, value="home", style="primary")]
-        ),
-        header("Tickets you opened from Slack"),
-    ]
-    if not tickets:
+    (lines built by :func:`subscription_line`; a plain ``str`` is escaped as text). With
+    ``read_only`` (the person may not write) no New ticket button, and that sentence."""
+    blocks: list[Block] = [header("chatops-bot")]
+    if read_only:
+        blocks.append(section(md(":lock: {}", read_only)))
+    else:
+        new = button("New ticket…", ACTION_OPEN_CREATE_FORM, value="home", style="primary")
+        blocks.append(ActionsBlock(elements=[new]))
+    blocks.append(header("Tickets you opened from Slack"))
+    if not tickets and read_only:
+        blocks.append(section(md("None.")))
+    elif not tickets:
         blocks.append(section(md("None yet. `/ticket new` in a channel, or *New ticket…* above.")))
     for ticket_id, ticket in tickets[:40]:
         link = button("Open in Bruin", ACTION_OPEN_LINK, url=ticket_url(portal_url, ticket_id))

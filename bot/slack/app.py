@@ -161,7 +161,7 @@ async def _conversation(bot: SlackBot, event: dict[str, Any], surface: Surface) 
         await bot.replies.private(source, _edit_answer(bot, parsed))
         return
     if parsed is None or parsed[0] == "/help":
-        message = bot.dispatcher.help()
+        message = await bot.dispatcher.help_for(bot.caller(user, channel, surface))
     elif parsed[0] not in bot.dispatcher.families:
         message = error_reply(
             f"I don't know {parsed[0][1:]!r}. Try: ticket, note, inventory, site (or help).",

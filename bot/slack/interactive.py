@@ -28,6 +28,7 @@ from slack_sdk.errors import SlackApiError
 from bot.clients.errors import BackendError
 from bot.core.caller import Surface
 from bot.core.deps import NotConfigured
+from bot.core.dispatch import READ_ONLY
 from bot.core.forms import Form, pack, parse_state, unpack
 from bot.core.gate import Duplicate, Refused, failure_sentence, no_effect
 from bot.core.grammar import UsageError
@@ -520,8 +521,13 @@ async def publish_home(bot: SlackBot, user_id: str) -> None:
                 customer_id=sub.customer_id,
             )
         )
+    writer = await bot.gate.can_write(bot.caller(user_id, "", "home"))
     view = home_view(
-        tickets, lines, portal_url=bot.services.portal_url, updated=dt.datetime.now(dt.UTC)
+        tickets,
+        lines,
+        portal_url=bot.services.portal_url,
+        updated=dt.datetime.now(dt.UTC),
+        read_only="" if writer else READ_ONLY,
     )
     try:
         await bot.client.views_publish(user_id=user_id, view=view)

@@ -198,3 +198,17 @@ async def test_only_slacks_hooks_are_used_as_response_urls() -> None:
         await runner.cleanup()
     assert sent is False
     assert hits == []
+
+
+@pytest.mark.parametrize("overrides", [{"chatops_writers": ["U0BOSS"]}])
+async def test_app_home_offers_no_new_ticket_to_a_reader_and_says_who_to_ask(
+    harness: Harness,
+) -> None:
+    await harness.event(
+        {"type": "app_home_opened", "user": "U0CALLER", "tab": "home", "channel": "D0HOME"},
+        event_id="EvHOME3",
+    )
+    published = (await wait_for(lambda: harness.slack.calls_to("views.publish")))[0]
+    text = dumps(published.params["view"])
+    assert "ticket_new_form" not in text
+    assert "CHATOPS_WRITERS" in text
