@@ -31,6 +31,11 @@ class Subscribe(Request):
         description="a site number or part of a site's name (at most 100 characters)",
         examples=["Tampa"],
     )
+    via: Literal["all", "others"] = Field(
+        "all",
+        description="all, or others to leave out tickets opened through the bot",
+        examples=["others"],
+    )
 
 
 class Unsubscribe(Request):
@@ -84,15 +89,18 @@ def _where(caller: Caller) -> str:
     return caller.channel_id
 
 
-def _describe(status: str | None, category: str | None, site: str | None) -> str:
+def _describe(
+    status: str | None, category: str | None, site: str | None, via: str = "all"
+) -> str:
     parts = [f"status={status}" if status else "", f"category={category}" if category else ""]
     parts.append(f"site={site}" if site else "")
+    parts.append("via=others" if via == "others" else "")
     return " ".join(p for p in parts if p) or "every new ticket"
 
 
 async def subscribe(req: Subscribe, caller: Caller, services: Services) -> Message:
-    """/ticket subscribe [status=…] [category=…] [site=…]: post new tickets matching the
-    filter in this channel"""
+    """/ticket subscribe [status=…] [category=…] [site=…] [via=all|others]: post new tickets
+    matching the filter in this channel (via=others: not those opened through the bot)"""
     channel = _where(caller)
     customer = await services.customer_for(caller)
     site = req.site
@@ -105,8 +113,11 @@ async def subscribe(req: Subscribe, caller: Caller, services: Services) -> Messa
         category=req.category,
         site=site,
         by=caller.user_id,
+        via=req.via,
     )
     what = _describe(req.status, req.category, site)
+    if req.via == "others":
+        what += " (not those opened through the bot)"
     return _reply(
         f"Subscribed (#{sub.id}): new tickets of customer {customer} matching {what} will be "
         f"posted here. {caller.display_name} set this up; /ticket unsubscribe {sub.id} stops it."
@@ -135,7 +146,7 @@ async def subscriptions(req: Subscriptions, caller: Caller, services: Services) 
             md(
                 "*#{}* · {} · customer {} · by {}",
                 s.id,
-                _describe(s.status, s.category, s.site),
+                _describe(s.status, s.category, s.site, s.via),
                 s.customer_id,
                 _by(s.created_by),
             )

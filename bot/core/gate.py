@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Literal, TypeVar
 
 import structlog
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clients.errors import ApiError, BackendError, BusyError, NotFound
 from bot.core.audit import Outcome as AuditOutcome
@@ -220,7 +221,31 @@ class WriteGate:
             raise
         ok = getattr(result, "ok", True)
         record(outcome="ok" if ok else "error")
+        if ok:
+            await _remember_origin(services, caller, write)
         return result
+
+
+_ECHO_KINDS: dict[str, tuple[str, ...]] = {
+    "/note add": ("note",),
+    "/ticket resolve": ("status", "note"),  # the reason is a signed note
+    "/ticket reopen": ("status",),
+    "/ticket close": ("status", "note"),  # the closing note
+}
+"""Writes whose notification would echo back into the channel they were made in."""
+
+
+async def _remember_origin(services: Services, caller: Caller, write: Write) -> None:
+    """Note where a change was made, so the notifier does not post it back there."""
+    kinds = _ECHO_KINDS.get(write.operation, ())
+    store = services.store
+    if not kinds or store is None or write.ticket_id is None or not caller.channel_id:
+        return
+    try:
+        for kind in kinds:
+            await store.record_origin(write.ticket_id, caller.channel_id, kind)
+    except SQLAlchemyError as exc:  # the write is done; at worst its notification echoes
+        log.warning("origin_not_recorded", ticket=write.ticket_id, error=repr(exc))
 
 
 def no_effect(exc: BaseException) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,11 @@ NEW_TICKET_GRACE = dt.timedelta(minutes=10)
 """A subscription created slightly after a ticket still gets it (clock skew, poll lag)."""
 POLL_OVERLAP = dt.timedelta(minutes=5)
 """New-ticket polls look this far behind the cursor; duplicates are deduped by key."""
+ECHO_WINDOW = dt.timedelta(minutes=15)
+"""A change made through the bot is not posted back to its channel when it shows up within
+this long (a poll interval is at most an hour, a webhook comes in seconds)."""
+SIGNED = re.compile(r"— via (?:Slack|the chatops-bot console) by .+\([^()\s]+\)\s*$")
+"""The audit line every note written through the bot ends with (``Caller.audit_line``)."""
 STATUS_GROUPS: dict[str, frozenset[str]] = {
     "open": frozenset({"New", "InProgress", "InReview", "Draft"}),
     "resolved": frozenset({"Resolved"}),
@@ -225,9 +231,13 @@ class Intake:
             out.append(Notification(key, channel, tid, kind, payload))
 
         followers: set[str] | None = None
+        made_here: set[tuple[str, str]] | None = None
         for change in changes:
             if change.kind == "created":
                 subs = await update.subscriptions()
+                through_bot = await update.opened_through_the_bot() or bool(
+                    SIGNED.search(ticket.creation_note or "")
+                )
                 created = ticket.created_at or dt.datetime.now(dt.UTC)
                 # A channel that already shows the ticket (opened there from Slack) gets no
                 # second card.
@@ -235,13 +245,18 @@ class Intake:
                 for sub in subs:
                     recent = created >= aware(sub.created_at) - NEW_TICKET_GRACE
                     fresh = sub.channel_id not in shown
-                    if recent and fresh and matches(sub, ticket, sites):
+                    wanted = not (through_bot and sub.via == "others")
+                    if recent and fresh and wanted and matches(sub, ticket, sites):
                         shown.add(sub.channel_id)  # two matching subscriptions: one card
                         entry(sub.channel_id, "new_ticket", change)
                 continue
             if followers is None:
                 followers = await update.watching_channels() | await update.card_channels()
+                made_here = await update.made_here(since=dt.datetime.now(dt.UTC) - ECHO_WINDOW)
+            ours = change.kind == "status" or bool(SIGNED.search(change.note.get("text") or ""))
             for channel in sorted(followers):
+                if ours and (channel, change.kind) in (made_here or set()):
+                    continue  # made through the bot there: its own answer already shows it
                 entry(channel, change.kind, change)
             if change.kind == "status":
                 opener = await update.dm_recipient()

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import structlog
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.store.models import ChannelSettings, ConfigVersion, Subscription, Watch
 
@@ -44,7 +44,7 @@ CONFIG_ROW = 1
 """The id of ``config_version``'s one row."""
 
 
-async def read_version(session: AsyncSession) -> int:
+async def read_version(session: AsyncSession | AsyncConnection) -> int:
     """The version in the database (0 before the first write)."""
     found = await session.scalar(
         select(ConfigVersion.version).where(ConfigVersion.id == CONFIG_ROW)

@@ -97,6 +97,8 @@ class Subscription(Base):
     site: Mapped[str | None] = mapped_column(String(128))
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = _now()
+    via: Mapped[str] = mapped_column(String(8), default="all", server_default="all")
+    """``all``, or ``others``: tickets opened through the bot are left out."""
 
 
 class Watch(Base):
@@ -129,6 +131,18 @@ class SlackTicket(Base):
     user_id: Mapped[str] = mapped_column(String(32), index=True)
     channel_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = _now()
+
+
+class ChangeOrigin(Base):
+    """A change made through the bot, and the channel it was made in: its notification is
+    not echoed back there (the write's own answer already shows it)."""
+
+    __tablename__ = "change_origins"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    at: Mapped[dt.datetime] = _now()
 
 
 class UserPrefs(Base):

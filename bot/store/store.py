@@ -33,11 +33,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
-from bot.store.claims import ClaimBatcher
+from bot.store.claims import ClaimBatcher, SqliteClaims
 from bot.store.config import CONFIG_ROW, ConfigCopy, Follower, read_version
 from bot.store.lease import LeaseStore
 from bot.store.models import (
     Base,
+    ChangeOrigin,
     ChannelSettings,
     ClaimedKey,
     ConfigVersion,
@@ -73,7 +74,7 @@ def _sqlite_url_in(data_dir: Path) -> str:
     return f"sqlite:///{(data_dir / 'chatops.db').resolve()}"
 
 
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 """The newest migration's revision: a store at this version opens without loading Alembic
 (a third of the start-up time). A test keeps it equal to the migrations' head."""
 
@@ -128,7 +129,15 @@ class Store(TrackingStore, OutboxStore, LeaseStore):
         self.follower = Follower(
             self.config, poll=self._poll_version, reload=self.reload, interval=sync_interval
         )
-        self.claims = ClaimBatcher(self._insert_claims)
+        database = engine.url.database
+        self._sqlite_claims = (
+            SqliteClaims(database)
+            if engine.dialect.name == "sqlite" and database and database != ":memory:"
+            else None
+        )
+        self.claims = ClaimBatcher(
+            self._insert_claims if self._sqlite_claims is None else self._sqlite_claims.insert
+        )
 
     def __repr__(self) -> str:
         return f"Store(dialect={self.engine.dialect.name!r})"
@@ -167,7 +176,7 @@ class Store(TrackingStore, OutboxStore, LeaseStore):
                     await conn.run_sync(_prepare_schema)
             await store.reload()
         except BaseException:
-            await engine.dispose()
+            await store.close()
             raise
         store.follower.start()
         return store
@@ -175,6 +184,8 @@ class Store(TrackingStore, OutboxStore, LeaseStore):
     async def close(self) -> None:
         await self.follower.stop()
         await self.claims.close()
+        if self._sqlite_claims is not None:
+            await self._sqlite_claims.close()
         await self.engine.dispose()
 
     # -- the configuration copy (bot.store.config) ------------------------------------------
@@ -184,8 +195,10 @@ class Store(TrackingStore, OutboxStore, LeaseStore):
         await self.config.load(self.session)
 
     async def _poll_version(self) -> int:
-        async with self.session() as session:
-            return await read_version(session)
+        if self._sqlite_claims is not None:
+            return await self._sqlite_claims.config_version()
+        async with self.engine.connect() as conn:
+            return await read_version(conn)
 
     async def _bump_version(self, session: AsyncSession) -> int:
         """In a writing transaction: the config version after this write."""
@@ -243,7 +256,12 @@ class Store(TrackingStore, OutboxStore, LeaseStore):
                     OutboxEntry.state.in_(("sent", "failed")), OutboxEntry.created_at < cutoff
                 )
             )
-            return int(claims.rowcount) + int(done.rowcount)  # type: ignore[attr-defined]
+            origins = await session.execute(delete(ChangeOrigin).where(ChangeOrigin.at < cutoff))
+            return (
+                int(claims.rowcount)  # type: ignore[attr-defined]
+                + int(done.rowcount)  # type: ignore[attr-defined]
+                + int(origins.rowcount)  # type: ignore[attr-defined]
+            )
 
     # -- channel settings -----------------------------------------------------------------
 
@@ -283,6 +301,7 @@ class Store(TrackingStore, OutboxStore, LeaseStore):
         category: str | None,
         site: str | None,
         by: str,
+        via: str = "all",
     ) -> Subscription:
         sub = Subscription(
             channel_id=channel_id,
@@ -291,6 +310,7 @@ class Store(TrackingStore, OutboxStore, LeaseStore):
             category=category,
             site=site,
             created_by=by,
+            via=via,
         )
         async with self.session.begin() as session:
             session.add(sub)
@@ -377,6 +397,14 @@ class Store(TrackingStore, OutboxStore, LeaseStore):
     ) -> list[Watch]:
         """By channel, then ticket; from memory (the rows are shared: read-only)."""
         return self.config.watches_where(channel_id, ticket_id)
+
+    # -- changes made through the bot -----------------------------------------------------
+
+    async def record_origin(self, ticket_id: int, channel_id: str, kind: str) -> None:
+        """A note or status change made through the bot in ``channel_id``: the intake does
+        not post it back there (``bot.notify.intake``)."""
+        async with self.session.begin() as session:
+            session.add(ChangeOrigin(ticket_id=ticket_id, channel_id=channel_id, kind=kind))
 
     # -- tickets opened from Slack, and their people --------------------------------------
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.base import StoreBase
 from bot.store.models import (
+    ChangeOrigin,
     Cursor,
     OutboxEntry,
     SlackTicket,
@@ -106,6 +107,20 @@ class TicketUpdate:
                 select(Watch.channel_id).where(Watch.ticket_id == self.ticket_id)
             )
         )
+
+    async def made_here(self, *, since: dt.datetime) -> set[tuple[str, str]]:
+        """``(channel, kind)`` of this ticket's changes made through the bot since ``since``
+        (kind: note or status): the channel they were made in already shows them."""
+        rows = await self._session.execute(
+            select(ChangeOrigin.channel_id, ChangeOrigin.kind).where(
+                ChangeOrigin.ticket_id == self.ticket_id, ChangeOrigin.at >= since
+            )
+        )
+        return {(str(c), str(k)) for c, k in rows}
+
+    async def opened_through_the_bot(self) -> bool:
+        """Opened from Slack (the App Home and status DMs follow it)."""
+        return await self._session.get(SlackTicket, self.ticket_id) is not None
 
     async def dm_recipient(self) -> str | None:
         """Who opened the ticket from Slack, unless they turned notification DMs off."""

@@ -268,3 +268,46 @@ async def test_one_card_per_channel_for_a_new_ticket(
     assert await p.intake.ingest(tid, customer_id=CUSTOMER, is_new=True) == 1  # C0NOC only
     [entry] = await outbox(p)
     assert entry.channel_id == "C0NOC"
+
+
+async def test_a_via_others_subscription_leaves_out_tickets_opened_through_the_bot(
+    make_parts: Factory, bruin: BruinClient
+) -> None:
+    p = await make_parts()
+    for channel, via in (("C0ALL", "all"), ("C0OTHERS", "others")):
+        await p.store.add_subscription(
+            channel_id=channel,
+            customer_id=CUSTOMER,
+            status=None,
+            category=None,
+            site=None,
+            by="U1",
+            via=via,
+        )
+    by_hand = await new_ticket(bruin, "opened in the Bruin portal")
+    assert await p.intake.ingest(by_hand, customer_id=CUSTOMER, is_new=True) == 2
+    through_bot = await new_ticket(bruin, "Edge down\n— via Slack by Dana Ops (U0CALLER)")
+    assert await p.intake.ingest(through_bot, customer_id=CUSTOMER, is_new=True) == 1
+    queued = [(e.channel_id, e.ticket_id) for e in await outbox(p)]
+    assert (("C0ALL", through_bot)) in queued
+    assert (("C0OTHERS", through_bot)) not in queued
+
+
+async def test_the_bots_own_note_is_not_echoed_to_the_channel_it_was_made_in(
+    make_parts: Factory, bruin: BruinClient
+) -> None:
+    p = await make_parts()
+    tid = await new_ticket(bruin)
+    for channel in ("C0OPS", "C0NOC"):
+        await p.store.add_watch(channel_id=channel, ticket_id=tid, customer_id=CUSTOMER, by="U1")
+    await p.intake.ingest(tid, customer_id=CUSTOMER, baseline=True)
+    await p.store.record_origin(tid, "C0OPS", "note")
+    await bruin.add_note(tid, "carrier on site\n— via Slack by Dana Ops (U0CALLER)")
+    await p.intake.ingest(tid, customer_id=CUSTOMER)
+    noted = [e.channel_id for e in await outbox(p) if e.kind == "note"]
+    assert noted == ["C0NOC"]
+    # A note written in Bruin by someone else still reaches both channels.
+    await bruin.add_note(tid, "field tech: fibre spliced")
+    await p.intake.ingest(tid, customer_id=CUSTOMER)
+    later = [e.channel_id for e in await outbox(p) if e.kind == "note"]
+    assert sorted(later) == ["C0NOC", "C0NOC", "C0OPS"]

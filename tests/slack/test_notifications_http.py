@@ -88,23 +88,44 @@ async def test_signed_garbage_is_a_400(harness: Harness) -> None:
 
 
 async def test_sandbox_webhooks_drive_notifications_end_to_end(harness: Harness) -> None:
+    """A note made through the bot in C0OPS: Bruin's webhook brings it back; the other
+    watching channel gets it, C0OPS (where the bot already answered) does not."""
     harness.sandbox.bruin.webhook_url = harness.base + "/bruin/webhook"
     harness.sandbox.bruin.webhook_secret = WEBHOOK_SECRET
+    harness.slack.add_channel("C0NOC", member=True, name="noc")
+    await harness.command("/ticket", "watch 4510", channel_id="C0NOC")
     await harness.command("/ticket", "watch 4510")
     await wait_for(
         lambda: [p for p in channel_posts(harness) if "Watching ticket 4510" in dumps(p)]
     )
     await harness.command("/note", 'add 4510 "replaced the router"')
-    # The bot's own in-channel note message, then the watch's notification of Bruin's event.
-    found = await wait_for(
+    noc = await wait_for(
         lambda: [
-            p
-            for p in channel_posts(harness)
-            if "replaced the router" in dumps(p) and "Ticket 4510" in dumps(p)
+            c.params
+            for c in harness.slack.calls_to("chat.postMessage")
+            if c.params.get("channel") == "C0NOC" and "replaced the router" in dumps(c.params)
         ]
     )
-    assert found
+    assert noc
     assert harness.sandbox.bruin.webhooks_sent[-1]["eventType"] == "NewNoteAdded"
+    notifier = harness.bot.server.notifier
+    assert notifier is not None
+    await notifier.drain()
+    await notifier.delivery.run_once()
+    here = [p for p in channel_posts(harness) if "replaced the router" in dumps(p)]
+    assert len(here) == 1  # the bot's own answer to /note add, no echo of the notification
+    assert "New note" not in dumps(here[0])
+
+
+async def test_a_subscription_can_leave_out_tickets_opened_through_the_bot(
+    harness: Harness,
+) -> None:
+    _, key = await harness.command("/ticket", "subscribe via=others")
+    await wait_for(lambda: [p for p in channel_posts(harness) if "Subscribed (#" in dumps(p)])
+    _, key = await harness.command("/ticket", "subscriptions")
+    assert "via=others" in dumps(await harness.reply(key))
+    subs = await harness.bot.server.bot.store.list_subscriptions("C0OPS")
+    assert [s.via for s in subs] == ["others"]
 
 
 async def test_subscription_commands(harness: Harness) -> None:
