@@ -66,6 +66,9 @@ class Config(Request):
         description="a Bruin client id (a positive whole number)",
         examples=[40123],
     )
+    unfurl: Literal["on", "off"] | None = Field(
+        None, description="on or off: preview #<id> mentions in this channel", examples=["on"]
+    )
 
 
 class Notify(Request):
@@ -89,9 +92,7 @@ def _where(caller: Caller) -> str:
     return caller.channel_id
 
 
-def _describe(
-    status: str | None, category: str | None, site: str | None, via: str = "all"
-) -> str:
+def _describe(status: str | None, category: str | None, site: str | None, via: str = "all") -> str:
     parts = [f"status={status}" if status else "", f"category={category}" if category else ""]
     parts.append(f"site={site}" if site else "")
     parts.append("via=others" if via == "others" else "")
@@ -193,17 +194,30 @@ async def unwatch(req: Watch, caller: Caller, services: Services) -> Message:
 
 
 async def config(req: Config, caller: Caller, services: Services) -> Message:
-    """/ticket config [customer=<Bruin client id>]: the customer account this channel's
-    commands use"""
+    """/ticket config [customer=<Bruin client id>] [unfurl=on|off]: the customer account this
+    channel's commands use, and whether #<id> mentions here get a ticket preview"""
     channel = _where(caller)
-    if req.customer is None:
+    if req.customer is None and req.unfurl is None:
         current = await services.customer_for(caller)
-        return _reply(f"This channel works with Bruin customer {current}.", public=False)
-    await services.bruin.list_sites(client_id=req.customer)  # the account must answer
-    await services.state.set_channel_customer(channel, req.customer, by=caller.user_id)
-    return _reply(
-        f"This channel now works with Bruin customer {req.customer} (set by {caller.display_name})."
-    )
+        previews = "on" if await services.state.channel_unfurl(channel) else "off"
+        return _reply(
+            f"This channel works with Bruin customer {current}; #<id> previews are {previews}.",
+            public=False,
+        )
+    said = []
+    if req.customer is not None:
+        await services.bruin.list_sites(client_id=req.customer)  # the account must answer
+        await services.state.set_channel_customer(channel, req.customer, by=caller.user_id)
+        said.append(f"This channel now works with Bruin customer {req.customer}")
+    if req.unfurl is not None:
+        on = req.unfurl == "on"
+        await services.state.set_channel_unfurl(channel, on, by=caller.user_id)
+        said.append(
+            "#<id> mentions here now get a ticket preview"
+            if on
+            else "#<id> mentions here no longer get a preview"
+        )
+    return _reply(f"{'; '.join(said)} (set by {caller.display_name}).")
 
 
 async def notify(req: Notify, caller: Caller, services: Services) -> Message:

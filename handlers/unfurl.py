@@ -1,4 +1,5 @@
-"""Bruin ticket links that preview themselves (``link_shared``).
+"""Bruin ticket links that preview themselves (``link_shared``), and ``#<id>`` mentions in
+channels that opted in (``/ticket config unfurl=on``).
 
 Rules people asked other ticket apps for: a message with 3 or more ticket links gets no
 previews; the same ticket is not previewed again in the same channel within 30 minutes; a
@@ -21,7 +22,7 @@ from bot.core.deps import NotConfigured, Services
 from bot.render.blocks import Message
 from bot.render.unfurl import ticket_unfurl
 
-__all__ = ["MAX_LINKS", "REPEAT_SECONDS", "UnfurlPolicy", "ticket_links"]
+__all__ = ["MAX_LINKS", "REPEAT_SECONDS", "UnfurlPolicy", "ticket_links", "ticket_mentions"]
 
 log = structlog.get_logger(__name__)
 
@@ -42,6 +43,20 @@ def ticket_links(urls: Sequence[str], portal_url: str) -> list[tuple[str, int]]:
     return found
 
 
+_MENTION = re.compile(r"(?<![\w&/#<|])#(\d{3,10})\b")
+
+
+def ticket_mentions(text: str) -> list[int]:
+    """Ticket ids written as ``#4503`` in a message, each once, in order (not inside links,
+    channel references or entities)."""
+    found: list[int] = []
+    for match in _MENTION.finditer(text or ""):
+        ticket_id = int(match.group(1))
+        if 0 < ticket_id < 2**31 and ticket_id not in found:
+            found.append(ticket_id)
+    return found
+
+
 @dataclass
 class UnfurlPolicy:
     """Which links get a preview; remembers what was previewed where (per process: with N
@@ -57,7 +72,18 @@ class UnfurlPolicy:
     async def previews(
         self, services: Services, caller: Caller, urls: Sequence[str]
     ) -> dict[str, Message]:
-        links = ticket_links(urls, services.portal_url)
+        """link_shared: a card per Bruin ticket link, keyed by the link."""
+        return await self._cards(services, caller, ticket_links(urls, services.portal_url))
+
+    async def mentions(self, services: Services, caller: Caller, text: str) -> list[Message]:
+        """``#<id>`` in a message: a card per ticket, under the same rules."""
+        ids = ticket_mentions(text)
+        cards = await self._cards(services, caller, [(f"#{t}", t) for t in ids])
+        return list(cards.values())
+
+    async def _cards(
+        self, services: Services, caller: Caller, links: Sequence[tuple[str, int]]
+    ) -> dict[str, Message]:
         if not links or len({t for _, t in links}) >= MAX_LINKS:
             return {}
         out: dict[str, Message] = {}

@@ -56,6 +56,8 @@ _MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>[\s:,]*")
 EVENTS = (
     "app_mention",
     "message.im",
+    "message.channels",
+    "message.groups",
     "app_home_opened",
     "app_uninstalled",
     "tokens_revoked",
@@ -213,11 +215,28 @@ async def on_mention(
 async def on_message(
     ack: Callable[..., Awaitable[None]], event: dict[str, Any], context: AsyncBoltContext
 ) -> None:
-    """Direct messages: ``ticket show 4503`` in a DM with the bot."""
+    """Direct messages: ``ticket show 4503`` in a DM with the bot; in channels that opted
+    in (``/ticket config unfurl=on``), a preview of each ``#<id>`` mentioned."""
     await ack()
+    if event.get("channel_type") in {"channel", "group"}:
+        await _preview_mentions(context["bot"], event)
+        return
     if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
         return
     await _conversation(context["bot"], event, "dm")
+
+
+async def _preview_mentions(bot: SlackBot, event: dict[str, Any]) -> None:
+    if event.get("subtype") or event.get("bot_id") or not event.get("user"):
+        return
+    channel = str(event.get("channel") or "")
+    if "#" not in str(event.get("text") or "") or not await bot.store.channel_unfurl(channel):
+        return  # the common case: one memory lookup, nothing else
+    caller = bot.caller(str(event["user"]), channel, "unfurl")
+    cards = await bot.unfurls.mentions(bot.services, caller, str(event.get("text") or ""))
+    thread = str(event.get("thread_ts") or event.get("ts") or "")
+    for card in cards:
+        await bot.replies.public(Source(caller.user_id, channel, thread_ts=thread), card)
 
 
 async def on_read_button(

@@ -57,6 +57,8 @@ class ConfigCopy:
     """This replica's copy of the configuration tables, and the version it was read at."""
 
     customers: dict[str, int | None] = field(default_factory=dict)
+    unfurls: set[str] = field(default_factory=set)
+    """Channels that preview ``#<id>`` mentions."""
     subscriptions: dict[int, Subscription] = field(default_factory=dict)
     watches: dict[tuple[str, int], Watch] = field(default_factory=dict)
     version: int = -1
@@ -71,12 +73,17 @@ class ConfigCopy:
             writes = self.writes
             async with session_factory() as session:
                 version = await read_version(session)
-                customers = {
-                    channel: customer
-                    for channel, customer in await session.execute(
-                        select(ChannelSettings.channel_id, ChannelSettings.customer_id)
+                settings = list(
+                    await session.execute(
+                        select(
+                            ChannelSettings.channel_id,
+                            ChannelSettings.customer_id,
+                            ChannelSettings.unfurl,
+                        )
                     )
-                }
+                )
+                customers = {channel: customer for channel, customer, _ in settings}
+                unfurls = {channel for channel, _, on in settings if on}
                 subscriptions = {s.id: s for s in await session.scalars(select(Subscription))}
                 watches = {
                     (w.channel_id, w.ticket_id): w for w in await session.scalars(select(Watch))
@@ -87,6 +94,7 @@ class ConfigCopy:
                     subscriptions,
                     watches,
                 )
+                self.unfurls = unfurls
                 self.version = version
                 self.reloads += 1
                 return

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -24,6 +25,7 @@ __all__ = [
     "ClaimedKey",
     "ConfigVersion",
     "Cursor",
+    "Digest",
     "Lease",
     "OutboxEntry",
     "SlackTicket",
@@ -73,6 +75,8 @@ class ChannelSettings(Base):
     customer_id: Mapped[int | None] = mapped_column(BigInteger)
     updated_by: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[dt.datetime] = _now()
+    unfurl: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Preview ``#<id>`` mentions in this channel's messages (``/ticket config unfurl=on``)."""
 
 
 class ConfigVersion(Base):
@@ -203,3 +207,24 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+
+
+class Digest(Base):
+    """A scheduled digest: at ``at_minute`` (minutes after local midnight, in the display
+    zone) on ``days`` (``daily`` or ``weekdays``) the channel gets one summary of its
+    customer's open tickets matching the filter, stale ones (no change for longer than
+    ``stale_minutes``) with a Nudge button. Each slot fires once: the notifier claims
+    ``(id, slot start)`` before posting (:mod:`bot.notify.digests`)."""
+
+    __tablename__ = "digests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel_id: Mapped[str] = mapped_column(String(32), index=True)
+    customer_id: Mapped[int] = mapped_column(BigInteger)
+    days: Mapped[str] = mapped_column(String(16))
+    at_minute: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str | None] = mapped_column(String(32))
+    category: Mapped[str | None] = mapped_column(String(64))
+    site: Mapped[str | None] = mapped_column(String(128))
+    stale_minutes: Mapped[int] = mapped_column(Integer, default=1440, server_default="1440")
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = _now()

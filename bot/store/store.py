@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engin
 
 from bot.store.claims import ClaimBatcher, SqliteClaims
 from bot.store.config import CONFIG_ROW, ConfigCopy, Follower, read_version
+from bot.store.digests import DigestStore
 from bot.store.lease import LeaseStore
 from bot.store.models import (
     Base,
@@ -74,7 +75,7 @@ def _sqlite_url_in(data_dir: Path) -> str:
     return f"sqlite:///{(data_dir / 'chatops.db').resolve()}"
 
 
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0005"
 """The newest migration's revision: a store at this version opens without loading Alembic
 (a third of the start-up time). A test keeps it equal to the migrations' head."""
 
@@ -118,7 +119,7 @@ def _upgrade(connection: Connection) -> None:
     command.upgrade(config, "head")
 
 
-class Store(TrackingStore, OutboxStore, LeaseStore):
+class Store(TrackingStore, OutboxStore, LeaseStore, DigestStore):
     """The bot's state behind named methods: no SQL outside the store. The Slack-facing
     parts live here; what intake (:class:`TrackingStore`), delivery
     (:class:`OutboxStore`) and leader election (:class:`LeaseStore`) need, beside it."""
@@ -268,6 +269,28 @@ class Store(TrackingStore, OutboxStore, LeaseStore):
     async def channel_customer(self, channel_id: str) -> int | None:
         """The customer bound to the channel (``/ticket config``), from memory."""
         return self.config.customers.get(channel_id)
+
+    async def channel_unfurl(self, channel_id: str) -> bool:
+        """Whether ``#<id>`` mentions in the channel's messages get a preview, from memory."""
+        return channel_id in self.config.unfurls
+
+    async def set_channel_unfurl(self, channel_id: str, on: bool, *, by: str) -> None:
+        stmt = self.insert(ChannelSettings).values(channel_id=channel_id, unfurl=on, updated_by=by)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[ChannelSettings.channel_id],
+            set_={"unfurl": on, "updated_by": by, "updated_at": dt.datetime.now(dt.UTC)},
+        )
+        async with self.session.begin() as session:
+            await session.execute(stmt)
+            version = await self._bump_version(session)
+
+        def change(config: ConfigCopy) -> None:
+            if on:
+                config.unfurls.add(channel_id)
+            else:
+                config.unfurls.discard(channel_id)
+
+        self.config.written(version, change)
 
     async def set_channel_customer(self, channel_id: str, customer_id: int, *, by: str) -> None:
         stmt = self.insert(ChannelSettings).values(

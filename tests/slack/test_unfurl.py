@@ -76,3 +76,51 @@ async def test_a_bruin_error_never_shows_as_a_preview(harness: Harness) -> None:
 async def test_links_that_are_not_tickets_are_left_alone(harness: Harness) -> None:
     await share(harness, f"{PORTAL}/inventory", "https://evil.example/ticket/4503")
     assert unfurls(harness) == []
+
+
+async def say(h: Harness, text: str, *, channel: str = "C0OPS") -> str:
+    """A person writes ``text`` in ``channel`` (Slack's message.channels event)."""
+    ts = h.slack.add_message(channel, text=text)
+    event = {
+        "type": "message",
+        "channel": channel,
+        "channel_type": "channel",
+        "user": "U0CALLER",
+        "text": text,
+        "ts": ts,
+        "event_ts": ts,
+    }
+    assert (await h.event(event, event_id=f"Ev0MSG{next(_events)}")).status == 200
+    await wait_for(lambda: len(h.bot.server.bot.inflight) == 0)
+    return ts
+
+
+def thread_posts(h: Harness, ts: str) -> list[dict[str, Any]]:
+    return [
+        c.params
+        for c in h.slack.calls_to("chat.postMessage")
+        if c.error is None and c.params.get("thread_ts") == ts
+    ]
+
+
+async def test_hash_mentions_preview_only_where_the_channel_opted_in(harness: Harness) -> None:
+    ts = await say(harness, "#4503 is flapping again")
+    assert thread_posts(harness, ts) == []  # off by default
+    await harness.command("/ticket", "config unfurl=on")
+    await wait_for(lambda: harness.bot.server.bot.store.config.unfurls)
+    ts = await say(harness, "#4503 is flapping again")
+    posted = await wait_for(lambda: thread_posts(harness, ts))
+    assert "Ticket 4503" in dumps(posted[0])
+    _, key = await harness.command("/ticket", "config")
+    assert "previews are on" in dumps(await harness.reply(key))
+
+
+async def test_hash_mention_rules_match_link_previews(harness: Harness) -> None:
+    await harness.command("/ticket", "config unfurl=on")
+    await wait_for(lambda: harness.bot.server.bot.store.config.unfurls)
+    many = await say(harness, "#4503 #4504 and #4502 are all down")
+    other = await say(harness, "what about #4512?")  # Borealis (40777): not this channel's
+    link = await say(harness, "see https://status.example/#4503 and &#4503;")
+    await wait_for(lambda: len(harness.bot.server.bot.inflight) == 0)
+    for ts in (many, other, link):
+        assert thread_posts(harness, ts) == []
