@@ -1,10 +1,10 @@
-"""EXPERIMENTS ONLY — never shipped. The real bot with a proposed change applied as a
-monkeypatch, so the benchmark can measure a fix's gain before anyone edits ``bot/``::
+"""EXPERIMENTS ONLY — never shipped. The real bot with a change applied as a monkeypatch,
+so the benchmark can measure a change (or a measuring tool) before anyone edits ``bot/``::
 
-    python -m bench.run --skip-naive --skip-fanout --variant shared-respond,ack-first
+    python -m bench.run --rate 200 --tickets unique --skip-naive --skip-fanout --variant uvloop
 
-runs ``python -m bench.variants shared-respond,ack-first run`` as "ours". Each variant
-models one fix recommended in the benchmark's report; the real fix belongs in ``bot/``.
+runs ``python -m bench.variants uvloop run`` as "ours". A change that pays for itself
+belongs in ``bot/`` as explicit, tested code, never as a patch like these.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 Patch = Callable[[], None]
@@ -23,99 +23,6 @@ def uvloop_loop() -> None:
     import uvloop
 
     uvloop.install()
-
-
-def shared_respond() -> None:
-    """``response_url`` posts through one pooled keep-alive session instead of bolt's
-    AsyncRespond, which opens a new ClientSession (and TCP connection) per call."""
-    import aiohttp
-    from slack_bolt.context.respond import async_respond
-    from slack_sdk.webhook.async_client import AsyncWebhookClient
-
-    sessions: dict[int, aiohttp.ClientSession] = {}
-
-    def client(*, url: str, proxy: str | None = None, ssl: Any = None) -> AsyncWebhookClient:
-        key = id(asyncio.get_running_loop())
-        session = sessions.get(key)
-        if session is None or session.closed:
-            session = sessions[key] = aiohttp.ClientSession()
-        return AsyncWebhookClient(url=url, proxy=proxy, ssl=ssl, session=session)
-
-    setattr(async_respond, "AsyncWebhookClient", client)  # noqa: B010 - a monkeypatch
-
-
-def ack_first() -> None:
-    """Slash commands ack inside bolt's ack phase and run the rest as a task
-    (``process_before_response=True``), so bolt no longer polls for the ack every 10 ms."""
-    import bot.slack.app as app
-
-    original_app = getattr(app, "AsyncApp")  # noqa: B009 - a monkeypatch
-    original_listener = app.on_command
-    tasks: set[asyncio.Future[None]] = set()
-
-    def make_app(*args: Any, **kwargs: Any) -> Any:
-        kwargs["process_before_response"] = True
-        return original_app(*args, **kwargs)
-
-    async def acked() -> None:
-        return None
-
-    async def on_command(
-        ack: Callable[..., Awaitable[None]], command: dict[str, Any], respond: Any, context: Any
-    ) -> None:
-        await ack()
-        task = asyncio.ensure_future(
-            original_listener(lambda *a, **k: acked(), command, respond, context)
-        )
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-
-    setattr(app, "AsyncApp", make_app)  # noqa: B010 - a monkeypatch
-    app.on_command = on_command
-
-
-def cached_store() -> None:
-    """The two per-command store reads (channel's customer, is-watching) served from
-    memory for 5 s instead of a SQLite round trip through aiosqlite's thread."""
-    from bot.store.store import Store
-
-    ttl = 5.0
-    for name in ("channel_customer", "is_watching"):
-        original = getattr(Store, name)
-        cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
-
-        def wrap(
-            fn: Callable[..., Awaitable[Any]], memo: dict[tuple[Any, ...], tuple[float, Any]]
-        ) -> Callable[..., Awaitable[Any]]:
-            async def cached(self: Store, *args: Any) -> Any:
-                hit = memo.get(args)
-                now = time.monotonic()
-                if hit is not None and now - hit[0] < ttl:
-                    return hit[1]
-                value = await fn(self, *args)
-                memo[args] = (now, value)
-                return value
-
-            return cached
-
-        setattr(Store, name, wrap(original, cache))
-
-
-def fast_blocks() -> None:
-    """Block Kit objects serialised without slack_sdk's per-call validation (``dir()`` over
-    every object on every ``to_dict``); validation stays in the tests and the fake Slack."""
-    from slack_sdk.models.basic_objects import JsonObject
-
-    JsonObject.validate_json = lambda self: None  # type: ignore[method-assign]
-
-
-def gc_tuned() -> None:
-    """Fewer, later garbage collections: the start-up heap frozen out of the collector and
-    a higher generation-0 threshold (long gen-2 passes stall the event loop)."""
-    import gc
-
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
 
 
 def diagnose() -> None:
@@ -259,14 +166,15 @@ def diagnose() -> None:
 
     for module, attr in [
         ("bot.slack.app", "SlackBot.run"),
-        ("bot.slack.app", "_deliver"),
         ("bot.core.dispatch", "Dispatcher.dispatch"),
         ("bot.clients.bruin.client", "BruinClient.get_ticket"),
         ("bot.clients.bruin.client", "BruinClient.get_ticket_details"),
         ("bot.clients.core", "ClientCore._send"),
-        ("bot.store.store", "Store.is_watching"),
-        ("bot.store.store", "Store.channel_customer"),
-        ("bot.slack.respond", "SharedRespond.__call__"),
+        ("bot.store.store", "Store.claim"),
+        ("bot.store.store", "Store._insert_claims"),
+        ("bot.slack.server", "BotServer.slack_events"),
+        ("slack_bolt.async_app", "AsyncApp.async_dispatch"),
+        ("bot.slack.reply", "Replies.hook"),
     ]:
         timed(module, attr)
 
@@ -314,6 +222,138 @@ def diagnose() -> None:
         }
         with open(os.environ.get("BENCH_DIAG", "bench-diag.json"), "w") as f:
             json.dump(out, f, indent=1)
+
+    atexit.register(dump)
+
+
+def cprofile() -> None:
+    """cProfile the bot from ready (the start-up heap frozen) to exit, into $BENCH_PROFILE
+    (``python -m bench.run --rate R --profile`` summarises it with bench/profile.py). The
+    clock is the event-loop thread's CPU time: time waiting in epoll is not counted, and
+    neither is the work of other threads (aiosqlite's)."""
+    import atexit
+    import cProfile
+    import os
+
+    from bot import gc_policy
+
+    profiler = cProfile.Profile(time.thread_time)
+    freeze = gc_policy.freeze_startup_heap
+
+    def freeze_and_profile() -> None:
+        freeze()
+        profiler.enable()
+
+    def dump() -> None:
+        profiler.disable()
+        profiler.dump_stats(os.environ.get("BENCH_PROFILE", "bot.prof"))
+
+    gc_policy.freeze_startup_heap = freeze_and_profile
+    atexit.register(dump)
+
+
+def bolt_lazy() -> None:
+    """Listeners that ack first (commands, events, actions, shortcuts, workflow steps)
+    registered as bolt's own lazy listeners (``ack=`` acks, ``lazy=[listener]`` runs after)
+    instead of through bot.slack.detach; views and options as before. The lazy task is still
+    tracked (drain, admission control)."""
+    import functools
+
+    import aiohttp
+
+    import bot.slack.app as app_module
+    from bot.slack.detach import Listener, Listeners
+    from bot.slack.seal import SealingWebClient
+
+    # bolt deep-copies the request and its context (the bot, the per-request Web API
+    # client bolt makes over the shared aiohttp session) for every lazy run; none of those
+    # can be copied, so they are handed over as they are.
+    for cls in (app_module.SlackBot, SealingWebClient, aiohttp.ClientSession):
+        cls.__deepcopy__ = lambda self, memo: self  # type: ignore[attr-defined]
+
+    async def ack_only(ack: Callable[..., Any]) -> None:
+        await ack()
+
+    original = Listeners._registrar
+
+    def registrar(
+        self: Listeners, register: Callable[..., Any], *, ack_first: bool
+    ) -> Callable[[Listener], Listener]:
+        if not ack_first:
+            return original(self, register, ack_first=ack_first)
+        track = self._track
+
+        def add(fn: Listener) -> Listener:
+            @functools.wraps(fn)
+            async def lazy(*a: Any, **kw: Any) -> None:
+                task = asyncio.current_task()
+                if track is not None and task is not None:
+                    track(task)
+                await fn(*a, **kw)
+
+            register(ack=ack_only, lazy=[lazy])
+            return fn
+
+        return add
+
+    Listeners._registrar = registrar  # type: ignore[method-assign]
+
+
+def bolt_default() -> None:
+    """bolt as it comes: ``process_before_response=False`` (bolt runs each listener as a
+    task and polls every 10 ms for its ack) and no bot.slack.detach."""
+    import bot.slack.app as app_module
+    from bot.slack.detach import Listener, Listeners
+
+    original_app = app_module.AsyncApp
+
+    def make_app(*args: Any, **kwargs: Any) -> Any:
+        kwargs["process_before_response"] = False
+        return original_app(*args, **kwargs)
+
+    def registrar(
+        self: Listeners, register: Callable[..., Any], *, ack_first: bool
+    ) -> Callable[[Listener], Listener]:
+        def add(fn: Listener) -> Listener:
+            register(fn)
+            return fn
+
+        return add
+
+    app_module.AsyncApp = make_app  # type: ignore[misc,assignment]
+    Listeners._registrar = registrar  # type: ignore[method-assign]
+
+
+def gc_census() -> None:
+    """At each generation-1 collection (first 200): its time, and how many objects the
+    young generations held and of which types (top 12); written to $BENCH_DIAG at exit."""
+    import atexit
+    import gc
+    import json
+    import os
+    from collections import Counter
+
+    passes: list[dict[str, Any]] = []
+    started = [0.0, 0]
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 1 or len(passes) >= 200:
+            return
+        if phase == "start":
+            young = gc.get_objects(0) + gc.get_objects(1)
+            top = Counter(type(o).__qualname__ for o in young).most_common(12)
+            passes.append({"young": len(young), "top": top})
+            del young
+            started[0] = time.perf_counter()
+        else:
+            passes[-1]["ms"] = round((time.perf_counter() - started[0]) * 1000, 2)
+            passes[-1]["collected"] = info["collected"]
+
+    gc.callbacks.append(on_gc)
+
+    def dump() -> None:
+        with open(os.environ.get("BENCH_DIAG", "bench-diag.json"), "w") as f:
+            json.dump(passes, f, indent=1)
 
     atexit.register(dump)
 
@@ -375,11 +415,10 @@ VARIANTS: dict[str, Patch] = {
     "tracemem": tracemem,
     "diagnose": diagnose,
     "uvloop": uvloop_loop,
-    "shared-respond": shared_respond,
-    "ack-first": ack_first,
-    "cached-store": cached_store,
-    "fast-blocks": fast_blocks,
-    "gc-tuned": gc_tuned,
+    "cprofile": cprofile,
+    "gc-census": gc_census,
+    "bolt-lazy": bolt_lazy,
+    "bolt-default": bolt_default,
 }
 
 

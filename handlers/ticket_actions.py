@@ -15,7 +15,7 @@ are read with the codecs of ``bot.render.values``; they never carry a customer.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 import structlog
 
@@ -519,6 +519,20 @@ async def _open_create_form(interaction: Interaction, value: str) -> Outcome:
     return Outcome(form=await start_create_form(interaction.services, interaction.caller))
 
 
+async def _button_write(
+    interaction: Interaction, write: Write, work: Callable[[Caller], Awaitable[Message]]
+) -> Message | Outcome:
+    """A button's write through the gate: the message it made, or the Outcome that says it
+    did nothing (a repeat click: nothing to show) or why it stopped (one sentence)."""
+    try:
+        done = await interaction.gate.run(interaction.services, interaction.caller, write, work)
+    except Duplicate:
+        return Outcome()
+    except _STOPS as exc:
+        return _stopped(exc)
+    return done if done.ok else Outcome(reply=done)
+
+
 async def _set_status(interaction: Interaction, value: str, *, resolve: bool) -> Outcome:
     button = TicketButton.decode(value)
     services = interaction.services
@@ -532,14 +546,9 @@ async def _set_status(interaction: Interaction, value: str, *, resolve: bool) ->
         return await ticket.reopen(ticket.TicketShow(ticket_id=button.ticket_id), caller, services)
 
     write = Write(operation, ticket_id=button.ticket_id, key=f"{operation}:{button.nonce}")
-    try:
-        done = await interaction.gate.run(services, interaction.caller, write, status)
-    except Duplicate:
-        return Outcome()
-    except _STOPS as exc:
-        return _stopped(exc)
-    if not done.ok:
-        return Outcome(reply=done)
+    done = await _button_write(interaction, write, status)
+    if isinstance(done, Outcome):
+        return done
     return Outcome(replace=done, announce=_line(escape(done.text)))
 
 
@@ -563,14 +572,9 @@ async def _toggle_watch(interaction: Interaction, value: str, *, on: bool) -> Ou
         return await handler(subscriptions.Watch(ticket_id=button.ticket_id), caller, services)
 
     write = Write(operation, ticket_id=button.ticket_id, key=f"{operation}:{button.nonce}")
-    try:
-        done = await interaction.gate.run(services, interaction.caller, write, toggle)
-    except Duplicate:
-        return Outcome()
-    except _STOPS as exc:
-        return _stopped(exc)
-    if not done.ok:
-        return Outcome(reply=done)
+    done = await _button_write(interaction, write, toggle)
+    if isinstance(done, Outcome):
+        return done
     return Outcome(replace=await _card_or_none(interaction, button.ticket_id), announce=done)
 
 
@@ -594,14 +598,9 @@ async def _outage_note(interaction: Interaction, value: str) -> Outcome:
         return await note.add(request, caller, services)
 
     write = Write("/note add", ticket_id=found.ticket_id, key=f"{ACTION_OUTAGE_NOTE}:{found.nonce}")
-    try:
-        done = await interaction.gate.run(services, interaction.caller, write, add)
-    except Duplicate:
-        return Outcome()
-    except _STOPS as exc:
-        return _stopped(exc)
-    if not done.ok:
-        return Outcome(reply=done)
+    done = await _button_write(interaction, write, add)
+    if isinstance(done, Outcome):
+        return done
     confirm = _line(md(":memo: Added your description to ticket *{}* as a note.", found.ticket_id))
     return Outcome(replace=confirm, post=done)
 
