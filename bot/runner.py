@@ -22,6 +22,7 @@ from bot.config import Settings, data_dir
 from bot.core.deps import Services
 from bot.metrics import Metrics
 from bot.notify.delivery import Delivery
+from bot.notify.digests import DigestRunner
 from bot.notify.intake import Intake
 from bot.notify.service import NotifierService
 from bot.render.text import configure_zone
@@ -220,6 +221,13 @@ def _notifier(
         poll_seconds=settings.chatops_poll_seconds,
         default_customer=settings.bruin_customer_id,
         metrics=metrics,
+        digests=DigestRunner(
+            store,
+            bruin,
+            client,
+            portal_url=settings.bruin_portal_url,
+            zone=settings.display_zone,
+        ),
     )
 
 

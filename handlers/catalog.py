@@ -9,6 +9,7 @@ from __future__ import annotations
 from bot.core.registry import CommandFamily, Registry
 from handlers import (
     bric,
+    digests,
     inventory,
     note,
     site,
@@ -23,7 +24,17 @@ __all__ = ["build_registry", "families"]
 
 def build_registry() -> Registry:
     registry = Registry()
-    for module in (ticket, subscriptions, note, inventory, site, bric, ticket_actions, workflow):
+    for module in (
+        ticket,
+        subscriptions,
+        digests,
+        note,
+        inventory,
+        site,
+        bric,
+        ticket_actions,
+        workflow,
+    ):
         module.register(registry)
     return registry
 

@@ -27,6 +27,7 @@ import structlog
 from bot.clients.errors import BackendError
 from bot.metrics import Metrics
 from bot.notify.delivery import Delivery
+from bot.notify.digests import DigestRunner
 from bot.notify.intake import Intake
 from bot.notify.webhook import WebhookEvent
 from bot.store import Store
@@ -54,8 +55,11 @@ class NotifierService:
         queue_size: int = 1000,
         clock: Callable[[], float] = time.monotonic,
         metrics: Metrics | None = None,
+        digests: DigestRunner | None = None,
     ) -> None:
         self.intake = intake
+        self.digests = digests
+        """Scheduled digests, fired by the leader (``bot.notify.digests``)."""
         self.delivery = delivery
         self.poll_seconds = poll_seconds
         self.default_customer = default_customer
@@ -147,6 +151,8 @@ class NotifierService:
             self._polled(ok=not self.intake.poll_failures)
             log.info("polled", queued=added, failed_reads=self.intake.poll_failures)
         await self.delivery.run_once()
+        if self.digests is not None:
+            await self.digests.run_once()
 
     def _polled(self, *, ok: bool) -> None:
         """A poll whose every backend read answered is a success; else a failure."""

@@ -20,6 +20,7 @@ from typing import Any
 from bot.core.forms import BUTTON_VALUE_MAX, pack, unpack
 
 __all__ = [
+    "DigestNudge",
     "OutageNote",
     "Preview",
     "TicketButton",
@@ -65,6 +66,30 @@ class TicketButton:
             raise ValueError(f"bad ticket button value {value[:40]!r}")
         ticket_id = _ticket_id(head)
         return cls(ticket_id, nonce or head)
+
+
+@dataclass(frozen=True)
+class DigestNudge:
+    """Nudge (a stale ticket in a scheduled digest): ``"<ticket id>:<nonce>"``. The nonce is
+    made once per digest post, so the first click on a ticket's Nudge adds the note and
+    later clicks on the same button add nothing."""
+
+    ticket_id: int
+    nonce: str
+
+    @classmethod
+    def new(cls, ticket_id: int) -> DigestNudge:
+        return cls(ticket_id, new_nonce())
+
+    def encode(self) -> str:
+        return f"{self.ticket_id}:{self.nonce}"
+
+    @classmethod
+    def decode(cls, value: str) -> DigestNudge:
+        head, sep, nonce = value.partition(":")
+        if not head.isdigit() or not sep or not nonce:
+            raise ValueError(f"bad nudge value {value[:40]!r}")
+        return cls(_ticket_id(head), nonce)
 
 
 @dataclass(frozen=True)
