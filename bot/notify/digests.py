@@ -56,6 +56,12 @@ __all__ = [
 log = structlog.get_logger(__name__)
 
 CLAIM_KIND = "digest"
+POSTED_KIND = "digest_posted"
+"""Claimed once the slot's post is known to be in Slack (the answer came back, or the post
+was found in the channel's history)."""
+IN_DOUBT_AFTER = dt.timedelta(minutes=2)
+"""A slot claimed this long ago with no known post: its replica died or lost the answer; the
+leader looks for the post in the channel and posts it only when it is not there."""
 LATE_LIMIT = dt.timedelta(hours=2)
 """A slot missed for longer than this (no replica held the lease) is skipped, not sent late."""
 CHECK_SECONDS = 20.0
@@ -151,9 +157,11 @@ class DigestRunner:
             if slot is None:
                 continue
             key = slot_key(digest.id, slot)
-            if not await self.store.claim(CLAIM_KIND, key):
-                continue
-            posted += await self._fire(digest, key, now)
+            if await self.store.claim(CLAIM_KIND, key):
+                posted += await self._fire(digest, key, now)
+            elif await self._in_doubt(key, now) and not await self._found(digest, key):
+                log.warning("digest_recovered", digest=digest.id, slot=key)
+                posted += await self._fire(digest, key, now)
         self.fired += posted
         return posted
 
@@ -179,8 +187,34 @@ class DigestRunner:
         except (aiohttp.ClientError, TimeoutError) as exc:  # in doubt: never post twice
             log.warning("digest_in_doubt", digest=digest.id, slot=key, error=repr(exc))
             return 0
+        await self.store.claim(POSTED_KIND, key)
         log.info("digest_posted", digest=digest.id, slot=key, ts=resp.get("ts"))
         return 1
+
+    async def _in_doubt(self, key: str, now: dt.datetime) -> bool:
+        """Claimed long enough ago, and no post known: a crash or a lost answer."""
+        if await self.store.claimed_at(POSTED_KIND, key) is not None:
+            return False
+        claimed = await self.store.claimed_at(CLAIM_KIND, key)
+        return claimed is not None and now - claimed >= IN_DOUBT_AFTER
+
+    async def _found(self, digest: Digest, key: str) -> bool:
+        """Whether the slot's post is among the channel's newest 200 messages (by its
+        metadata; the slot is at most LATE_LIMIT old); marks it posted."""
+        try:
+            resp = await self.slack.conversations_history(
+                channel=digest.channel_id, include_all_metadata=True, limit=200
+            )
+        except SlackApiError as exc:  # cannot tell: never risk a second post
+            log.warning("digest_history_failed", slot=key, error=exc.response.get("error"))
+            return True
+        for message in resp.get("messages") or []:
+            meta = message.get("metadata") or {}
+            payload = meta.get("event_payload") or {}
+            if meta.get("event_type") == METADATA_EVENT and payload.get("slot") == key:
+                await self.store.claim(POSTED_KIND, key)
+                return True
+        return False
 
     async def render(self, digest: Digest, now: dt.datetime) -> Message:
         """The digest as it reads now: open tickets matching the filter, their last change."""

@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
+from bot.store.base import aware
 from bot.store.claims import ClaimBatcher, SqliteClaims
 from bot.store.config import CONFIG_ROW, ConfigCopy, Follower, read_version
 from bot.store.digests import DigestStore
@@ -240,6 +241,12 @@ class Store(TrackingStore, OutboxStore, LeaseStore, DigestStore):
         async with self.engine.begin() as conn:
             rows = await conn.execute(stmt, [{"kind": kind, "key": key} for kind, key in keys])
             return {(kind, key) for kind, key in rows}
+
+    async def claimed_at(self, kind: str, key: str) -> dt.datetime | None:
+        """When (kind, key) was claimed, or None when it is free."""
+        async with self.session() as session:
+            found = await session.get(ClaimedKey, (kind, key[:255]))
+            return aware(found.claimed_at) if found is not None else None
 
     async def release(self, kind: str, key: str) -> None:
         """Undo a claim whose work failed before it had any effect, so a retry may run."""

@@ -186,6 +186,23 @@ async def test_a_post_that_certainly_failed_is_retried_in_the_same_slot(
     assert len(_digests_posted(slack)) == 1
 
 
+async def test_a_replica_that_died_after_claiming_a_slot_does_not_lose_it(
+    open_store: StoreFactory, bruin: BruinClient, web: AsyncWebClient, slack: FakeSlack
+) -> None:
+    tomorrow = dt.datetime.now(UTC) + dt.timedelta(days=1)
+    store = await open_store()
+    digest_id = await _add_digest(store, tomorrow)
+    key = slot_key(digest_id, (tomorrow - dt.timedelta(minutes=10)).replace(second=0))
+    assert await store.claim("digest", key)  # claimed, then the replica died: nothing posted
+    runner = _runner(store, bruin, web, tomorrow)  # its clock is well past the doubt delay
+    assert await runner.run_once() == 1  # not in the channel: posted now
+    assert await runner.run_once() == 0
+    # The answer of a post lost (no "posted" mark): the post is found, not repeated.
+    await store.release("digest_posted", key)
+    assert await runner.run_once() == 0
+    assert len(_digests_posted(slack)) == 1
+
+
 # -- commands and the Nudge button -------------------------------------------------------------
 
 
