@@ -3,15 +3,16 @@ shortcut, Home and the console.
 
 ``await gate.run(services, caller, Write(...), work)`` does, in this order:
 
-1. identify - the caller's display name and profile (for the audit line and contact);
-2. authorize - CHATOPS_WRITERS (a front end supplies the check; the console allows all);
-3. rate - the per-person write budget;
-4. scope - a write on a ticket reads it as the channel's customer first: a ticket of another
+1. authorize - CHATOPS_WRITERS (a front end supplies the check; the console allows all);
+2. rate - the per-person write budget;
+3. scope - a write on a ticket reads it as the channel's customer first: a ticket of another
    customer is "not found", exactly as ``/ticket show`` says;
-5. claim - a write with an idempotency key (a button click, a form submission) claims it in
+4. claim - a write with an idempotency key (a button click, a form submission) claims it in
    the store, so a double click or a redelivery writes once;
+5. identify - the caller's display name and profile (for the audit line and contact);
 6. run - the handler's work, with the identified caller;
-7. audit - one audit event however it ended.
+7. audit - one audit event however it ended; and where the change was made, so the
+   notifier does not echo it back into that channel.
 
 Stops are exceptions: :class:`Refused` (authorization or rate limit), :class:`Duplicate`
 (the key was claimed before), ``NotFound`` (out of scope), and whatever the work raised
