@@ -159,3 +159,66 @@ async def test_a_mention_is_answered_in_its_thread(bolt: Bolt) -> None:
     posted = await wait_for(lambda: bolt.slack.calls_to("chat.postMessage"))
     assert posted[0].params["thread_ts"] == "1700000000.000300"
     assert "4503" in dumps(posted[0].params)
+
+
+# -- the Slack-native surfaces, at bolt's layer ----------------------------------------------
+
+
+async def test_link_shared_unfurls_a_ticket_link(bolt: Bolt) -> None:
+    ts = bolt.slack.add_message("C0OPS", text="https://app.bruin.com/ticket/4503")
+    event = {
+        "type": "link_shared",
+        "channel": "C0OPS",
+        "user": "U0CALLER",
+        "message_ts": ts,
+        "links": [{"domain": "app.bruin.com", "url": "https://app.bruin.com/ticket/4503"}],
+        "event_ts": ts,
+    }
+    status, _ = await bolt.dispatch(
+        event_body(event, event_id="Ev0BOLTUNF"), content_type="application/json"
+    )
+    assert status == 200
+    unfurled = bolt.slack.calls_to("chat.unfurl")
+    assert len(unfurled) == 1
+    assert "Ticket 4503" in dumps(unfurled[0].params)
+
+
+async def test_a_mention_in_a_cards_thread_notes_that_ticket(bolt: Bolt) -> None:
+    root = bolt.slack.add_message("C0OPS", text="Ticket 4503", user="U0BOT")
+    await bolt.bot.store.remember_card("C0OPS", 4503, root)
+    event = {
+        "type": "app_mention",
+        "user": "U0CALLER",
+        "text": "<@U0BOT> note carrier on site",
+        "ts": "1700002000.000100",
+        "thread_ts": root,
+        "channel": "C0OPS",
+        "event_ts": "1700002000.000100",
+    }
+    status, _ = await bolt.dispatch(
+        event_body(event, event_id="Ev0BOLTTHR"), content_type="application/json"
+    )
+    assert status == 200
+    notes = [c for c in bolt.sandbox.bruin.calls if c.route == "note.add"]
+    assert len(notes) == 1
+    assert "/4503/" in notes[0].path
+    replies = [c.params for c in bolt.slack.calls_to("chat.postMessage")]
+    assert replies[-1]["thread_ts"] == root
+
+
+async def test_function_executed_completes_the_workflow_step(bolt: Bolt) -> None:
+    event = {
+        "type": "function_executed",
+        "function": {"id": "Fn0B", "callback_id": "look_up_bruin_ticket", "type": "app"},
+        "inputs": {"channel_id": "C0OPS", "ticket_id": "4503"},
+        "function_execution_id": "Fx0BOLT",
+        "event_ts": "1659055013.509853",
+        "bot_access_token": "xwfp-fake",
+    }
+    status, _ = await bolt.dispatch(
+        event_body(event, event_id="Ev0BOLTFN"), content_type="application/json"
+    )
+    assert status == 200
+    result = await wait_for(lambda: bolt.slack.function_results.get("Fx0BOLT"))
+    assert result["ok"] is True
+    assert result["outputs"]["ticket_id"] == "4503"
