@@ -25,9 +25,11 @@ __all__ = [
     "BenchError",
     "BotProcess",
     "TimedSandbox",
+    "add_bench_tickets",
     "cpu_seconds",
     "file_tail",
     "free_port",
+    "machine_busy_seconds",
     "percentile",
     "rss_mb",
     "spawn",
@@ -124,6 +126,30 @@ async def start_timed_sandbox() -> TimedSandbox:
     return sandbox
 
 
+def add_bench_tickets(sandbox: BruinSandbox, customer_id: int, count: int) -> list[int]:
+    """``count`` more tickets of ``customer_id`` in the sandbox (copies of its seeded ones,
+    under new ids), so a traffic shape can ask for a ticket no other command asks for.
+
+    Kept to about a thousand: the sandbox finds a ticket by scanning them all (about 0.15 ms
+    per read at a thousand, bench/), and at more the fakes would cost the run its CPU."""
+    tickets = sandbox.state.tickets
+    templates = sorted(t for t, rec in tickets.items() if rec["clientID"] == customer_id)
+    if not templates:
+        raise BenchError(f"the sandbox has no ticket of customer {customer_id} to copy")
+    first = max(tickets) + 1000
+    added: list[int] = []
+    for n in range(count):
+        source, tid = templates[n % len(templates)], first + n
+        record = dict(tickets[source])
+        record["ticketID"] = tid
+        tickets[tid] = record
+        sandbox.state.meta[tid] = sandbox.state.meta[source]
+        sandbox.state.details[tid] = sandbox.state.details[source]
+        sandbox.state.notes[tid] = sandbox.state.notes[source]
+        added.append(tid)
+    return added
+
+
 # -- subprocesses ---------------------------------------------------------------------------
 
 
@@ -153,6 +179,21 @@ def cpu_seconds(pid: int) -> tuple[float, float] | None:
         return None
     tick = os.sysconf("SC_CLK_TCK")
     return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def machine_busy_seconds() -> float | None:
+    """CPU seconds all cores have spent running processes since boot (``/proc/stat``: user,
+    nice, system, steal; not interrupts, where loopback traffic is counted). Over a trial,
+    less what the bot, the fakes and the load generator used, it is what other processes
+    on the machine took."""
+    try:
+        first = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except (OSError, IndexError):
+        return None
+    if len(first) < 9 or first[0] != "cpu":
+        return None
+    user, nice, system, steal = (int(first[i]) for i in (1, 2, 3, 8))
+    return (user + nice + system + steal) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass

@@ -1,9 +1,10 @@
 """The benchmark's load generator, in a process of its own: ``python -m bench.loadgen``.
 
 Run by ``bench/run.py`` (never by hand). It sends signed ``/ticket show <id>`` commands to
-the bot at a fixed rate and times each HTTP ack. Its event loop does nothing else, so the
-sandbox's and the fake Slack's bursts (in the parent process) do not delay its sends or
-the reading of acks.
+the bot at a fixed rate (the tickets in the order the plan lists them, each from its own
+channel unless the plan says ``one``) and times each HTTP ack. Its event loop does nothing
+else, so the sandbox's and the fake Slack's bursts (in the parent process) do not delay its
+sends or the reading of acks.
 
 Protocol (all loopback, bounded in count and time):
 
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 import sys
 import time
 from collections.abc import Sequence
@@ -48,6 +48,7 @@ MAX_COMMANDS = 2_000 * 600
 class Command:
     key: str
     ticket: int
+    channel: str = ""
     sent: float = 0.0
     ack_at: float | None = None
     status: int | None = None
@@ -63,14 +64,17 @@ class Plan:
     rate: float
     commands: int
     duration: float
-    seed: int
     tickets: tuple[int, ...]
+    """Command ``i`` asks for ``tickets[i]`` (the parent draws the traffic shape)."""
     key_prefix: str
     """Command ``i`` has key ``f"{key_prefix}-{i}"``."""
     response_url_base: str
     """Command ``key``'s response_url is ``response_url_base + key`` (registered by the
     parent with ``FakeSlack.response_url(key, user_id=...)``)."""
     channel: str
+    """The channel of every command (``channels="one"``), else the prefix of a channel id
+    that is new for every command (``channels="distinct"``)."""
+    channels: str
     request_timeout: float
     out: str
     """Where to write the results (JSON)."""
@@ -83,18 +87,20 @@ class Plan:
             rate=float(doc["rate"]),
             commands=int(doc["commands"]),
             duration=float(doc["duration"]),
-            seed=int(doc["seed"]),
             tickets=tuple(int(t) for t in doc["tickets"]),
             key_prefix=str(doc["key_prefix"]),
             response_url_base=str(doc["response_url_base"]),
             channel=str(doc["channel"]),
+            channels=str(doc["channels"]),
             request_timeout=float(doc["request_timeout"]),
             out=str(doc["out"]),
         )
         if not plan.url.startswith("http://127.0.0.1:"):
             raise ValueError("loadgen: loopback only")
-        if not (plan.rate > 0 and 0 <= plan.commands <= MAX_COMMANDS and plan.tickets):
-            raise ValueError("loadgen: need rate > 0, a bounded command count and tickets")
+        if not (plan.rate > 0 and 0 <= plan.commands <= MAX_COMMANDS):
+            raise ValueError("loadgen: need rate > 0 and a bounded command count")
+        if len(plan.tickets) != plan.commands or plan.channels not in ("one", "distinct"):
+            raise ValueError("loadgen: need one ticket per command and channels one|distinct")
         if not (0 < plan.duration <= 600 and 0 < plan.request_timeout <= 60):
             raise ValueError("loadgen: need 0 < duration <= 600 and 0 < request_timeout <= 60")
         return plan
@@ -103,12 +109,16 @@ class Plan:
         return asdict(self)
 
 
+def channel_of(plan: Plan, i: int) -> str:
+    return plan.channel if plan.channels == "one" else f"{plan.channel}{i:07X}"
+
+
 async def _fire(http: aiohttp.ClientSession, plan: Plan, cmd: Command) -> None:
     body = slash_command_body(
         command="/ticket",
         text=f"show {cmd.ticket}",
         response_url=plan.response_url_base + cmd.key,
-        channel_id=plan.channel,
+        channel_id=cmd.channel,
     )
     headers = signed_headers(body, secret=plan.secret, content_type=FORM)
     cmd.sent = time.monotonic()
@@ -128,7 +138,6 @@ async def _fire(http: aiohttp.ClientSession, plan: Plan, cmd: Command) -> None:
 
 async def load(http: aiohttp.ClientSession, plan: Plan) -> tuple[list[Command], float]:
     """Send ``plan.commands`` commands at ``plan.rate``; returns them and the max send lag."""
-    rng = random.Random(plan.seed)
     commands: list[Command] = []
     tasks: set[asyncio.Task[None]] = set()
     lag = 0.0
@@ -143,7 +152,9 @@ async def load(http: aiohttp.ClientSession, plan: Plan) -> tuple[list[Command], 
         if now > cutoff:
             break
         lag = max(lag, now - target)
-        cmd = Command(key=f"{plan.key_prefix}-{i}", ticket=rng.choice(plan.tickets))
+        cmd = Command(
+            key=f"{plan.key_prefix}-{i}", ticket=plan.tickets[i], channel=channel_of(plan, i)
+        )
         commands.append(cmd)
         task = asyncio.create_task(_fire(http, plan, cmd))
         tasks.add(task)
