@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.core.caller import Caller
 from bot.core.deps import Services
-from bot.core.gate import Duplicate, Write
+from bot.core.gate import Write
 from bot.core.grammar import Lower, Request, UsageError
 from bot.core.registry import Interaction, Outcome, Registry
 from bot.notify.digests import describe_filters
@@ -26,8 +26,8 @@ from bot.render.digests import ACTION_DIGEST_NUDGE, describe_schedule, format_ag
 from bot.render.text import escape, md, md_join
 from bot.render.values import DigestNudge
 from handlers import note, ticket
-from handlers.subscriptions import _by, _where
-from handlers.ticket_actions import _STOPS, _stopped
+from handlers.subscriptions import set_by, this_channel
+from handlers.ticket_actions import button_write
 
 __all__ = ["NUDGE_TEXT", "DigestList", "DigestOff", "DigestSet", "register"]
 
@@ -51,15 +51,8 @@ class DigestSet(Request):
         "inreview or draft",
         examples=["inprogress"],
     )
-    category: str | None = Field(
-        None, max_length=64, description="a category code such as VAS or VOO", examples=["VAS"]
-    )
-    site: str | None = Field(
-        None,
-        max_length=100,
-        description="a site number or part of a site's name (at most 100 characters)",
-        examples=["Tampa"],
-    )
+    category: ticket.CategoryFilter = None
+    site: ticket.SiteFilter = None
     stale: str = Field(
         "24h",
         pattern=r"^\d{1,5}[mhdMHD]$",
@@ -104,7 +97,7 @@ def _reply(text: str, *, public: bool = True) -> Message:
 
 
 async def _set(req: DigestSet, caller: Caller, services: Services, days: str) -> Message:
-    channel = _where(caller)
+    channel = this_channel(caller)
     store = services.state
     if len(await store.list_digests(channel)) >= MAX_PER_CHANNEL:
         raise UsageError(
@@ -153,7 +146,7 @@ async def digest_weekdays(req: DigestSet, caller: Caller, services: Services) ->
 
 async def digest_off(req: DigestOff, caller: Caller, services: Services) -> Message:
     """/ticket digest off [n]: stop digest n here (all of this channel's without n)"""
-    channel = _where(caller)
+    channel = this_channel(caller)
     ids = [req.number] if req.number is not None else None
     removed = await services.state.remove_digests(channel, ids)
     if not removed:
@@ -164,7 +157,7 @@ async def digest_off(req: DigestOff, caller: Caller, services: Services) -> Mess
 
 async def digest_list(req: DigestList, caller: Caller, services: Services) -> Message:
     """/ticket digest list: this channel's scheduled digests"""
-    channel = _where(caller)
+    channel = this_channel(caller)
     digests = await services.state.list_digests(channel)
     blocks: list[Block] = [header("Digests in this channel")]
     if digests:
@@ -175,7 +168,7 @@ async def digest_list(req: DigestList, caller: Caller, services: Services) -> Me
                 describe_schedule(d.days, d.at_minute),
                 describe_filters(d.status, d.category, d.site, d.stale_minutes),
                 d.customer_id,
-                _by(d.created_by),
+                set_by(d.created_by),
             )
             for d in digests
         ]
@@ -201,16 +194,13 @@ async def _nudge(interaction: Interaction, value: str) -> Outcome:
     write = Write(
         "/note add", ticket_id=found.ticket_id, key=f"{ACTION_DIGEST_NUDGE}:{found.nonce}"
     )
-    try:
-        done = await interaction.gate.run(services, interaction.caller, write, add)
-    except Duplicate:
+    done = await button_write(interaction, write, add)
+    if done == Outcome():  # a repeat click: the key was claimed before
         return Outcome(
             reply=_reply(f"Ticket {found.ticket_id} was nudged from this digest already.")
         )
-    except _STOPS as exc:
-        return _stopped(exc)
-    if not done.ok:
-        return Outcome(reply=done)
+    if isinstance(done, Outcome):
+        return done
     done_text = md(":wave: Nudged ticket *{}*: the note is signed with your name.", found.ticket_id)
     return Outcome(reply=Message(text=done_text, blocks=[section(done_text)]))
 

@@ -17,20 +17,22 @@ from bot.render.blocks import Message, context, header, section
 from bot.render.text import Mrkdwn, escape, md, md_join, user_mention
 from handlers import ticket
 
-__all__ = ["Config", "Notify", "Subscribe", "Unsubscribe", "Watch", "register"]
+__all__ = [
+    "Config",
+    "Notify",
+    "Subscribe",
+    "Unsubscribe",
+    "Watch",
+    "register",
+    "set_by",
+    "this_channel",
+]
 
 
 class Subscribe(Request):
     status: ticket.StatusName | None = None
-    category: str | None = Field(
-        None, max_length=64, description="a category code such as VAS or VOO", examples=["VAS"]
-    )
-    site: str | None = Field(
-        None,
-        max_length=100,
-        description="a site number or part of a site's name (at most 100 characters)",
-        examples=["Tampa"],
-    )
+    category: ticket.CategoryFilter = None
+    site: ticket.SiteFilter = None
     via: Literal["all", "others"] = Field(
         "all",
         description="all, or others to leave out tickets opened through the bot",
@@ -81,12 +83,12 @@ def _reply(text: str, *, public: bool = True) -> Message:
     return Message(text=shown, blocks=[section(shown)], public=public)
 
 
-def _by(user_id: str) -> Mrkdwn | str:
+def set_by(user_id: str) -> Mrkdwn | str:
     """A Slack user as a mention; anyone else (``console:dana``) by name, as text."""
     return user_mention(user_id) if re.fullmatch(r"[UW][A-Z0-9]+", user_id) else user_id
 
 
-def _where(caller: Caller) -> str:
+def this_channel(caller: Caller) -> str:
     if not caller.channel_id:
         raise UsageError("Run this in the channel that should get the updates.")
     return caller.channel_id
@@ -102,7 +104,7 @@ def _describe(status: str | None, category: str | None, site: str | None, via: s
 async def subscribe(req: Subscribe, caller: Caller, services: Services) -> Message:
     """/ticket subscribe [status=…] [category=…] [site=…] [via=all|others]: post new tickets
     matching the filter in this channel (via=others: not those opened through the bot)"""
-    channel = _where(caller)
+    channel = this_channel(caller)
     customer = await services.customer_for(caller)
     site = req.site
     if site and not site.isdigit():
@@ -127,7 +129,7 @@ async def subscribe(req: Subscribe, caller: Caller, services: Services) -> Messa
 
 async def unsubscribe(req: Unsubscribe, caller: Caller, services: Services) -> Message:
     """/ticket unsubscribe [n]: stop subscription n here (all of this channel's without n)"""
-    channel = _where(caller)
+    channel = this_channel(caller)
     ids = [req.number] if req.number is not None else None
     removed = await services.state.remove_subscriptions(channel, ids)
     if not removed:
@@ -138,7 +140,7 @@ async def unsubscribe(req: Unsubscribe, caller: Caller, services: Services) -> M
 
 async def subscriptions(req: Subscriptions, caller: Caller, services: Services) -> Message:
     """/ticket subscriptions: this channel's subscriptions and watched tickets"""
-    channel = _where(caller)
+    channel = this_channel(caller)
     subs = await services.state.list_subscriptions(channel)
     watches = await services.state.list_watches(channel_id=channel)
     blocks: list[Block] = [header("Notifications in this channel")]
@@ -149,7 +151,7 @@ async def subscriptions(req: Subscriptions, caller: Caller, services: Services) 
                 s.id,
                 _describe(s.status, s.category, s.site, s.via),
                 s.customer_id,
-                _by(s.created_by),
+                set_by(s.created_by),
             )
             for s in subs
         ]
@@ -169,7 +171,7 @@ async def subscriptions(req: Subscriptions, caller: Caller, services: Services) 
 
 async def watch(req: Watch, caller: Caller, services: Services) -> Message:
     """/ticket watch <id>: post this ticket's new notes and status changes here, threaded"""
-    channel = _where(caller)
+    channel = this_channel(caller)
     customer = await services.customer_for(caller)
     await services.bruin.get_ticket(req.ticket_id, client_id=customer)  # it must exist
     added = await services.state.add_watch(
@@ -187,7 +189,7 @@ async def watch(req: Watch, caller: Caller, services: Services) -> Message:
 
 async def unwatch(req: Watch, caller: Caller, services: Services) -> Message:
     """/ticket unwatch <id>: stop posting this ticket's changes here"""
-    channel = _where(caller)
+    channel = this_channel(caller)
     if not await services.state.remove_watch(channel, req.ticket_id):
         raise UsageError(f"This channel does not watch ticket {req.ticket_id}.")
     return _reply(f"Stopped watching ticket {req.ticket_id} here.")
@@ -196,7 +198,7 @@ async def unwatch(req: Watch, caller: Caller, services: Services) -> Message:
 async def config(req: Config, caller: Caller, services: Services) -> Message:
     """/ticket config [customer=<Bruin client id>] [unfurl=on|off]: the customer account this
     channel's commands use, and whether #<id> mentions here get a ticket preview"""
-    channel = _where(caller)
+    channel = this_channel(caller)
     if req.customer is None and req.unfurl is None:
         current = await services.customer_for(caller)
         previews = "on" if await services.state.channel_unfurl(channel) else "off"

@@ -72,6 +72,20 @@ LIST_MAX = 25
 """Most tickets one ``/ticket list`` page shows (Slack caps a message at 50 blocks)."""
 
 StatusName = Annotated[Literal["open", "resolved", "closed", "all"], Lower]
+CategoryFilter = Annotated[
+    str | None,
+    Field(max_length=64, description="a category code such as VAS or VOO", examples=["VAS"]),
+]
+"""``category=`` of the commands that filter tickets (subscribe, digest)."""
+SiteFilter = Annotated[
+    str | None,
+    Field(
+        max_length=100,
+        description="a site number or part of a site's name (at most 100 characters)",
+        examples=["Tampa"],
+    ),
+]
+"""``site=`` of the commands that filter tickets (subscribe, digest)."""
 
 STATUS_SETS: dict[str, tuple[TicketStatus, ...]] = {
     "open": OPEN,

@@ -57,6 +57,7 @@ __all__ = [
     "F_TICKET",
     "F_UPDATES",
     "TEXT_MAX",
+    "button_write",
     "contact_values",
     "create_form",
     "is_form_command",
@@ -519,7 +520,7 @@ async def _open_create_form(interaction: Interaction, value: str) -> Outcome:
     return Outcome(form=await start_create_form(interaction.services, interaction.caller))
 
 
-async def _button_write(
+async def button_write(
     interaction: Interaction, write: Write, work: Callable[[Caller], Awaitable[Message]]
 ) -> Message | Outcome:
     """A button's write through the gate: the message it made, or the Outcome that says it
@@ -546,7 +547,7 @@ async def _set_status(interaction: Interaction, value: str, *, resolve: bool) ->
         return await ticket.reopen(ticket.TicketShow(ticket_id=button.ticket_id), caller, services)
 
     write = Write(operation, ticket_id=button.ticket_id, key=f"{operation}:{button.nonce}")
-    done = await _button_write(interaction, write, status)
+    done = await button_write(interaction, write, status)
     if isinstance(done, Outcome):
         return done
     return Outcome(replace=done, announce=_line(escape(done.text)))
@@ -572,7 +573,7 @@ async def _toggle_watch(interaction: Interaction, value: str, *, on: bool) -> Ou
         return await handler(subscriptions.Watch(ticket_id=button.ticket_id), caller, services)
 
     write = Write(operation, ticket_id=button.ticket_id, key=f"{operation}:{button.nonce}")
-    done = await _button_write(interaction, write, toggle)
+    done = await button_write(interaction, write, toggle)
     if isinstance(done, Outcome):
         return done
     return Outcome(replace=await _card_or_none(interaction, button.ticket_id), announce=done)
@@ -598,7 +599,7 @@ async def _outage_note(interaction: Interaction, value: str) -> Outcome:
         return await note.add(request, caller, services)
 
     write = Write("/note add", ticket_id=found.ticket_id, key=f"{ACTION_OUTAGE_NOTE}:{found.nonce}")
-    done = await _button_write(interaction, write, add)
+    done = await button_write(interaction, write, add)
     if isinstance(done, Outcome):
         return done
     confirm = _line(md(":memo: Added your description to ticket *{}* as a note.", found.ticket_id))
