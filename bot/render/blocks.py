@@ -12,7 +12,6 @@ control and bidi characters. Everything is cut within Slack's limits (named cons
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +53,7 @@ from bot.render.text import (
     truncate,
     when,
 )
+from bot.render.values import ACTION_LIST_MORE, ACTION_SHOW_TICKET, list_more_value, show_value
 
 __all__ = [
     "ACTION_LIST_MORE",
@@ -82,8 +82,6 @@ __all__ = [
 
 MAX_BLOCKS = 50
 NOTE_PREVIEW = 600
-ACTION_SHOW_TICKET = "ticket_show"
-ACTION_LIST_MORE = "ticket_list_more"
 ACTION_OPEN_LINK = "open_link"
 
 
@@ -267,7 +265,7 @@ def ticket_list(
         blocks.append(
             section(
                 md_join(" · ", parts),
-                accessory=button("Show", ACTION_SHOW_TICKET, value=str(t.ticket_id)),
+                accessory=button("Show", ACTION_SHOW_TICKET, value=show_value(t.ticket_id)),
             )
         )
     shown_to = offset + len(tickets)
@@ -275,7 +273,9 @@ def ticket_list(
     blocks.append(context(escape(count)))
     if more_value is not None:
         blocks.append(
-            ActionsBlock(elements=[button("More", ACTION_LIST_MORE, value=json.dumps(more_value))])
+            ActionsBlock(
+                elements=[button("More", ACTION_LIST_MORE, value=list_more_value(more_value))]
+            )
         )
     return Message(text=md("{}: {}", title, count), blocks=blocks)
 

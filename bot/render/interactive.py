@@ -1,12 +1,11 @@
 """Block Kit for the interactive surfaces: card buttons, the create preview, outage answers,
-the App Home tab. Button values are written here and read back in
-``handlers.ticket_actions``; actions that write carry a fresh nonce (the idempotency key).
+the App Home tab. Button values are written with the codecs of ``bot.render.values``, which
+read them back too; actions that write carry a fresh nonce (the idempotency key).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Sequence
 from typing import Any
 
@@ -45,6 +44,7 @@ from bot.render.text import (
     truncate,
     when,
 )
+from bot.render.values import TicketButton, show_value
 
 __all__ = [
     "ACTION_CARD_NOTE",
@@ -62,7 +62,6 @@ __all__ = [
     "card_buttons",
     "create_preview",
     "home_view",
-    "new_nonce",
     "open_form_prompt",
     "outage_existing",
     "subscription_line",
@@ -88,11 +87,6 @@ HomeTicket = tuple[int, Ticket | None]
 """A ticket opened from Slack, with its current record (None when Bruin did not answer)."""
 
 
-def new_nonce() -> str:
-    """A fresh idempotency nonce for a button that writes (a double click repeats it)."""
-    return secrets.token_urlsafe(9)
-
-
 def _confirm(title: str, text: str, yes: str, no: str = "Cancel") -> ConfirmObject:
     return ConfirmObject(
         title=PlainTextObject(text=plain_label(title, CONFIRM_TITLE_MAX)),
@@ -109,12 +103,12 @@ def card_buttons(
     """Add note, Resolve or Reopen (each with a confirm dialog), and Watch / Unwatch
     (``watching`` None: this surface cannot watch, e.g. the console)."""
     tid = ticket.ticket_id
-    value = f"{tid}:{new_nonce()}"
+    value = TicketButton.new(tid).encode()
     closed = ticket.status_label.lower() == "closed"
     states = [(d.detail_status or "").upper() for d in details.details]
     open_lines = sum(1 for s in states if s not in {"R", "C"})
     resolved_lines = sum(1 for s in states if s == "R")
-    out = [button("Add note", ACTION_CARD_NOTE, value=str(tid))]
+    out = [button("Add note", ACTION_CARD_NOTE, value=TicketButton(tid, "").encode())]
     if not closed and open_lines:
         lines = f"{open_lines} open service line" + ("s" if open_lines != 1 else "")
         out.append(
@@ -206,7 +200,7 @@ def outage_existing(sentence: str, *, ticket_id: int, value: str) -> Message:
             ActionsBlock(
                 elements=[
                     button("Add as note", ACTION_OUTAGE_NOTE, value=value, style="primary"),
-                    button("Show ticket", ACTION_SHOW_TICKET, value=str(ticket_id)),
+                    button("Show ticket", ACTION_SHOW_TICKET, value=show_value(ticket_id)),
                 ]
             ),
         ],

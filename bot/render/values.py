@@ -20,6 +20,8 @@ from typing import Any
 from bot.core.forms import BUTTON_VALUE_MAX, pack, unpack
 
 __all__ = [
+    "ACTION_LIST_MORE",
+    "ACTION_SHOW_TICKET",
     "DigestNudge",
     "OutageNote",
     "Preview",
@@ -31,6 +33,12 @@ __all__ = [
     "show_or_more_command",
     "show_value",
 ]
+
+
+ACTION_SHOW_TICKET = "ticket_show"
+"""Show (a list row): re-runs ``/ticket show`` with :func:`show_value`."""
+ACTION_LIST_MORE = "ticket_list_more"
+"""More (a paged list): re-runs ``/ticket list`` with :func:`list_more_value`."""
 
 
 def new_nonce() -> str:
@@ -57,7 +65,8 @@ class TicketButton:
         return cls(ticket_id, new_nonce())
 
     def encode(self) -> str:
-        return f"{self.ticket_id}:{self.nonce}"
+        """``"<id>:<nonce>"``; just ``"<id>"`` for a button that writes nothing itself."""
+        return f"{self.ticket_id}:{self.nonce}" if self.nonce else str(self.ticket_id)
 
     @classmethod
     def decode(cls, value: str) -> TicketButton:
@@ -159,8 +168,6 @@ def read_list_more_value(value: str) -> dict[str, Any]:
 
 def show_or_more_command(action_id: str, value: str) -> str | None:
     """The ``/ticket`` text a Show (a list row) or More (the next page) button re-runs."""
-    from bot.render.blocks import ACTION_LIST_MORE, ACTION_SHOW_TICKET
-
     if action_id == ACTION_SHOW_TICKET:
         return f"show {read_show_value(value)}"
     if action_id == ACTION_LIST_MORE:
