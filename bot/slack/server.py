@@ -170,19 +170,23 @@ class BotServer:
             return web.Response(status=400, text=f"malformed payload: {exc}")
 
         key = f"{timestamp}:{signature}"
-        try:
-            first = await asyncio.wait_for(self.bot.store.claim(REPLAY_KIND, key), 2.0)
-        except Exception as exc:  # the store is down or slow: exactly-once cannot be kept
-            log.error("replay_check_failed", error=type(exc).__name__)
-            return web.Response(status=503, text="store unavailable, retry later")
-        if not first:
-            log.warning("replayed_request_dropped", kind=kind)
-            return web.Response(status=200, text="")
+        # An event with an event_id is claimed by that id in the app's middleware (which also
+        # catches Slack's retries, re-signed): a second claim per event would repeat it.
+        by_event_id = body.get("type") == "event_callback" and bool(body.get("event_id"))
+        if not by_event_id:
+            try:
+                first = await asyncio.wait_for(self.bot.store.claim(REPLAY_KIND, key), 2.0)
+            except Exception as exc:  # the store is down or slow: exactly-once cannot be kept
+                log.error("replay_check_failed", error=type(exc).__name__)
+                return web.Response(status=503, text="store unavailable, retry later")
+            if not first:
+                log.warning("replayed_request_dropped", kind=kind)
+                return web.Response(status=200, text="")
 
         bolt_response = await self.app.async_dispatch(bolt_request)
         if _is_unhandled(bolt_response):
             bolt_response = self._unhandled(kind, body, bolt_response)
-        if bolt_response.status >= 500:  # nothing was done: let an identical retry through
+        if bolt_response.status >= 500 and not by_event_id:  # nothing done: let a retry through
             await self._forget(key)
         self.bot.metrics.ack_seconds.labels(kind).observe(time.perf_counter() - started)
         return await to_aiohttp_response(bolt_response)

@@ -59,6 +59,17 @@ async def test_the_same_command_signed_afresh_is_a_new_request(harness: Harness)
     await wait_for(lambda: len(harness.sandbox.bruin.payloads("note.add")) == 2)
 
 
+async def test_a_replayed_signed_event_is_answered_once(harness: Harness) -> None:
+    """Events are deduplicated by their event_id (one claim), replays included."""
+    body = event_body(app_mention_event(text="<@U0BOT> note add 4503 once"), event_id="Ev0REPLAY")
+    headers = signed_headers(body, secret=SECRET, content_type="application/json")
+    for _ in range(3):
+        assert (await send(harness.http, harness.base, body, headers)).status == 200
+    await wait_for(lambda: harness.sandbox.bruin.payloads("note.add"))
+    await wait_for(lambda: len(harness.bot.server.bot.inflight) == 0)
+    assert len(harness.sandbox.bruin.payloads("note.add")) == 1
+
+
 async def test_a_request_that_failed_may_be_sent_again(harness: Harness) -> None:
     """A 5xx did nothing, so the claim is released: the identical request is served later."""
     body = event_body(app_mention_event(text="<@U0BOT> ticket show 4503"), event_id="Ev0AFTERDRAIN")
