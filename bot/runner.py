@@ -94,6 +94,8 @@ async def running_bot(
                 client=client,
                 notifier=notifier,
             )
+            if notifier is not None:
+                notifier.delivery.on_access_lost = bot.access_lost
             app = build_app(bot)
             server = BotServer(
                 bot=bot, app=app, http_events=not settings.socket_mode, notifier=notifier

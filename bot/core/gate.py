@@ -22,6 +22,7 @@ them for the person.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import time
 from collections.abc import Awaitable, Callable
@@ -29,7 +30,6 @@ from dataclasses import dataclass
 from typing import Literal, TypeVar
 
 import structlog
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clients.errors import ApiError, BackendError, BusyError, NotFound
 from bot.core.audit import Outcome as AuditOutcome
@@ -59,10 +59,16 @@ Authorizer = Callable[[Caller], Awaitable[str | None]]
 Identifier = Callable[[Caller], Awaitable[Caller]]
 
 
-class Refused(Exception):
-    """The caller may not do this now: not a writer, or over the rate limit."""
+STORE_WAIT = 2.0
+"""Seconds a write waits for its idempotency claim before it is refused."""
+STORE_DOWN = "The bot's database is not answering, so nothing was changed; try again in a minute."
 
-    def __init__(self, sentence: str, *, reason: Literal["writer", "rate"]) -> None:
+
+class Refused(Exception):
+    """The caller may not do this now: not a writer, over the rate limit, or the store that
+    keeps writes exactly-once and audited is not answering."""
+
+    def __init__(self, sentence: str, *, reason: Literal["writer", "rate", "store"]) -> None:
         super().__init__(sentence)
         self.sentence = sentence
         self.reason = reason
@@ -208,7 +214,16 @@ class WriteGate:
             record(outcome="error", detail=type(exc).__name__)
             raise
         store = services.store
-        claimed = write.key is None or store is None or await store.claim(CLAIM_KIND, write.key)
+        try:
+            claimed = (
+                write.key is None
+                or store is None
+                or await asyncio.wait_for(store.claim(CLAIM_KIND, write.key), STORE_WAIT)
+            )
+        except Exception as exc:  # the store is down (a database restart): change nothing
+            log.error("write_claim_failed", operation=write.operation, error=type(exc).__name__)
+            record(outcome="refused", detail="store_unavailable")
+            raise Refused(STORE_DOWN, reason="store") from exc
         if not claimed:
             log.info("duplicate_write_dropped", key=write.key, operation=write.operation)
             raise Duplicate(str(write.key))
@@ -245,7 +260,7 @@ async def _remember_origin(services: Services, caller: Caller, write: Write) -> 
     try:
         for kind in kinds:
             await store.record_origin(write.ticket_id, caller.channel_id, kind)
-    except SQLAlchemyError as exc:  # the write is done; at worst its notification echoes
+    except Exception as exc:  # the write is done (store down?); at worst its notification echoes
         log.warning("origin_not_recorded", ticket=write.ticket_id, error=repr(exc))
 
 

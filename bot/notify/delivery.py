@@ -55,6 +55,11 @@ UNDELIVERABLE = frozenset(
         "msg_blocks_too_long",
     }
 )
+ACCESS_LOST = frozenset(
+    {"token_revoked", "invalid_auth", "account_inactive", "not_authed", "token_expired"}
+)
+"""Slack took the bot's access away: nothing can be posted until it is reinstalled. Not an
+attempt of the entry (it stays pending for the reinstalled bot), and the bot is told."""
 MAX_ATTEMPTS = 6
 BATCH = 50
 
@@ -78,6 +83,7 @@ class Delivery:
         clock: Callable[[], float] = time.monotonic,
         crash: CrashHook | None = None,
         on_sent: Callable[[str, int], None] | None = None,
+        on_access_lost: Callable[[str], None] | None = None,
     ) -> None:
         self.store = store
         self.bruin = bruin
@@ -87,6 +93,8 @@ class Delivery:
         self._clock = clock
         self._crash = crash or (lambda step: None)
         self._on_sent = on_sent
+        self.on_access_lost = on_access_lost
+        """Called (not awaited) with Slack's error when the token no longer works."""
         self._next_post: dict[str, float] = {}
         self._limit = asyncio.Semaphore(concurrency)
 
@@ -196,6 +204,8 @@ class Delivery:
             )
         except SlackApiError as exc:
             error = str(exc.response.get("error", "unknown"))
+            if error == "ratelimited" or error in ACCESS_LOST:
+                return await self._held_back(ids, channel, error, exc)
             attempts = max(e.attempts for e in entries) + 1
             final = error in UNDELIVERABLE or attempts >= MAX_ATTEMPTS
             if final:
@@ -219,6 +229,21 @@ class Delivery:
             for entry in entries:
                 self._on_sent(entry.kind, 1)
         return len(ids)
+
+    async def _held_back(self, ids: list[int], channel: str, error: str, exc: SlackApiError) -> int:
+        """Slack said "not now" (still rate limited after the client's own retries) or "not
+        any more" (access lost): the entries go back to the queue without spending an
+        attempt, so a long outage loses nothing. A rate-limited channel waits Retry-After."""
+        await self.store.mark_pending(ids, error=error, refund=True)
+        if error == "ratelimited":
+            wait = _retry_after(exc)
+            self._next_post[channel] = self._clock() + max(wait, self.min_interval)
+            log.warning("delivery_rate_limited", channel=channel, ids=ids, retry_after=wait)
+        else:
+            log.error("delivery_access_lost", channel=channel, ids=ids, error=error)
+            if self.on_access_lost is not None:
+                self.on_access_lost(error)
+        return 0
 
     # -- recovery of in-doubt posts -------------------------------------------------------------
 
@@ -273,3 +298,14 @@ class Delivery:
                 )
             messages.extend(resp.get("messages") or [])
         return messages
+
+
+def _retry_after(exc: SlackApiError) -> float:
+    """Slack's Retry-After (seconds) on a 429, bounded to [1, 300]; 1 when absent."""
+    headers = getattr(exc.response, "headers", None) or {}
+    raw = next((v for k, v in headers.items() if str(k).lower() == "retry-after"), None)
+    try:
+        value = float(raw[0] if isinstance(raw, list) else raw) if raw is not None else 1.0
+    except (TypeError, ValueError):
+        value = 1.0
+    return min(max(value, 1.0), 300.0)

@@ -365,6 +365,13 @@ class BruinSandbox(FaultControl):
 
     # ---------------------------------------------------------------- wiring
 
+    def add_carrier_note(self, ticket_id: int, text: str) -> int:
+        """A note written on the ticket outside the bot (the carrier, the NOC portal):
+        what the bot's poller and webhooks report as a change. Returns the note id."""
+        self._ticket_or_404(ticket_id)
+        note = self._add_note(ticket_id, "ADN", text, self._ticket_services(ticket_id))
+        return int(note["noteId"])
+
     def make_app(self) -> web.Application:
         app = web.Application()
         self.add_routes(app)

@@ -381,7 +381,7 @@ def _make_gate(bot: SlackBot) -> Callable[..., Awaitable[BoltResponse | None]]:
                 return BoltResponse(status=503, body="busy")  # Slack redelivers events
         event_id = body.get("event_id")
         is_event = body.get("type") == "event_callback" and event_id
-        if is_event and not await bot.store.claim("slack_event", str(event_id)):
+        if is_event and not await bot.once.first("slack_event", str(event_id)):
             log.info("duplicate_event_dropped", event_id=event_id)
             return BoltResponse(status=200, body="")
         channel = _channel_of(body)

@@ -29,6 +29,7 @@ from bot.render.blocks import Message
 from bot.slack.authz import WriterPolicy
 from bot.slack.directory import SlackDirectory
 from bot.slack.inflight import InFlight
+from bot.slack.once import Once
 from bot.slack.reply import Replies
 from bot.slack.seal import Sealer, SealingWebClient, sealer_for
 from bot.store import Store
@@ -75,6 +76,7 @@ class SlackBot:
     gate: WriteGate = field(init=False)
     dispatcher: Dispatcher = field(init=False)
     replies: Replies = field(init=False)
+    once: Once = field(init=False)
     sealer: Sealer = field(init=False)
     auth: AuthorizeResult | None = None
     inflight: InFlight = field(default_factory=InFlight)
@@ -82,6 +84,7 @@ class SlackBot:
     unfurls: UnfurlPolicy = field(default_factory=UnfurlPolicy)
     revoked: str | None = None
     _auth_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _revoking: set[asyncio.Task[None]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         settings = self.settings
@@ -100,6 +103,7 @@ class SlackBot:
             on_limited=lambda kind: self.metrics.rate_limited.labels(kind).inc(),
         )
         self.dispatcher = Dispatcher(self.registry, self.gate)
+        self.once = Once(self.store)
         self.replies = Replies(
             self.client,
             store=self.store,
@@ -152,6 +156,15 @@ class SlackBot:
         )
         if self.notifier is not None:
             await self.notifier.stop()
+
+    def access_lost(self, error: str) -> None:
+        """A Web API call answered that the token no longer works (``token_revoked``, …):
+        the same as the ``tokens_revoked`` event, in a task of its own (the caller may be
+        the notifier that :meth:`revoke` stops)."""
+        if self.revoked is None and not self._revoking:
+            task = asyncio.get_running_loop().create_task(self.revoke(error), name="revoke")
+            self._revoking.add(task)
+            task.add_done_callback(self._revoking.discard)
 
     def channel_allowed(self, channel_id: str | None) -> bool:
         allowed = self.settings.chatops_channels

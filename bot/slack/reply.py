@@ -241,9 +241,8 @@ class Replies:
 
     async def hook(self, url: str, body: dict[str, Any]) -> bool:
         """POST to a response_url; False when it is not Slack's, or Slack refused it (used
-        up after 5 uses, expired after 30 minutes)."""
-        if self.revoked:
-            return False
+        up after 5 uses, expired after 30 minutes). A response_url needs no token, so a
+        command is still answered after the bot's token was revoked."""
         if not self.allowed_hook(url):
             log.warning("response_url_refused_not_slack", prefix=self._prefix)
             return False

@@ -52,6 +52,7 @@ from slack_bolt.response import BoltResponse
 from bot.notify.service import NotifierService
 from bot.notify.webhook import SIGNATURE_HEADER, WebhookError, parse_event, verify
 from bot.slack.app import SlackBot
+from bot.slack.once import REPLAY_WINDOW
 
 __all__ = [
     "MAX_BODY",
@@ -73,8 +74,6 @@ MAX_DEPTH = 64
 """Deepest JSON nesting accepted (Slack's deepest payloads, rich text in a modal, are ~15)."""
 KEEPALIVE_SECONDS = 75.0
 """Idle time of a keep-alive connection (above the 60 s idle timeout of common load balancers)."""
-REPLAY_WINDOW = 5 * 60
-"""Seconds a signed Slack request stays valid (Slack's documented window)."""
 REPLAY_KIND = "slack_request"
 """Store claim kind of a (timestamp, signature) pair already served."""
 UNHANDLED_TYPES_LOGGED = 1000
@@ -173,21 +172,15 @@ class BotServer:
         # An event with an event_id is claimed by that id in the app's middleware (which also
         # catches Slack's retries, re-signed): a second claim per event would repeat it.
         by_event_id = body.get("type") == "event_callback" and bool(body.get("event_id"))
-        if not by_event_id:
-            try:
-                first = await asyncio.wait_for(self.bot.store.claim(REPLAY_KIND, key), 2.0)
-            except Exception as exc:  # the store is down or slow: exactly-once cannot be kept
-                log.error("replay_check_failed", error=type(exc).__name__)
-                return web.Response(status=503, text="store unavailable, retry later")
-            if not first:
-                log.warning("replayed_request_dropped", kind=kind)
-                return web.Response(status=200, text="")
+        if not by_event_id and not await self.bot.once.first(REPLAY_KIND, key):
+            log.warning("replayed_request_dropped", kind=kind)
+            return web.Response(status=200, text="")
 
         bolt_response = await self.app.async_dispatch(bolt_request)
         if _is_unhandled(bolt_response):
             bolt_response = self._unhandled(kind, body, bolt_response)
         if bolt_response.status >= 500 and not by_event_id:  # nothing done: let a retry through
-            await self._forget(key)
+            await self.bot.once.forget(REPLAY_KIND, key)
         self.bot.metrics.ack_seconds.labels(kind).observe(time.perf_counter() - started)
         return await to_aiohttp_response(bolt_response)
 
@@ -216,12 +209,6 @@ class BotServer:
         if kind == "command":
             return response
         return BoltResponse(status=200, body="")
-
-    async def _forget(self, key: str) -> None:
-        try:
-            await self.bot.store.release(REPLAY_KIND, key)
-        except Exception as exc:
-            log.warning("replay_release_failed", error=type(exc).__name__)
 
     async def _read_body(self, request: web.Request) -> bytes:
         """The whole body within the body timeout (408 otherwise; 413 beyond MAX_BODY)."""
@@ -281,13 +268,14 @@ class BotServer:
                 {"status": "revoked", "problems": {"slack": str(revoked)}}, status=503
             )
         if self.ready:
+            body: dict[str, object] = {"status": "ready"}
             try:
                 await asyncio.wait_for(self.bot.store.ping(), 2)
             except Exception as exc:
-                return web.json_response(
-                    {"status": "not ready", "problems": {"store": type(exc).__name__}}, status=503
-                )
-            body: dict[str, object] = {"status": "ready"}
+                # Every replica shares the store: failing readiness here would take them all
+                # out of the load balancer at once. Warm, the bot answers reads without it
+                # (writes say the store is unavailable), so it stays in, and says so.
+                body = {"status": "degraded", "problems": {"store": type(exc).__name__}}
             if self.notifier is not None:  # which replica polls (the poller lease)
                 body["poller"] = {
                     "holder": self.notifier.holder,

@@ -73,9 +73,16 @@ class OutboxStore(StoreBase):
             if card is not None:
                 await self._remember_card(session, *card, now=now)
 
-    async def mark_pending(self, ids: Sequence[int], *, error: str | None = None) -> None:
-        """Not posted (refused for now, or not found after a crash): back to the queue."""
-        await self._set_state(ids, state="pending", **_error(error))
+    async def mark_pending(
+        self, ids: Sequence[int], *, error: str | None = None, refund: bool = False
+    ) -> None:
+        """Not posted (refused for now, or not found after a crash): back to the queue.
+        ``refund``: the refusal was Slack's "not now" (rate limited, access lost), so the
+        attempt marked at step 1 is given back: waiting out an outage never fails an entry."""
+        values: dict[str, Any] = {"state": "pending", **_error(error)}
+        if refund:
+            values["attempts"] = OutboxEntry.attempts - 1
+        await self._set_state(ids, **values)
 
     async def mark_failed(self, ids: Sequence[int], *, error: str) -> None:
         """Never deliverable: kept for the record, not retried."""

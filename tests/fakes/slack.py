@@ -475,6 +475,8 @@ class FakeSlack:
 
         self._fail: dict[str, list[str]] = {}
         self._ratelimit: dict[str, list[int]] = {}
+        self._ratelimit_until: dict[str, tuple[float, int]] = {}
+        self.revoked_tokens: set[str] = set()
         self._buckets: dict[str, _Bucket] = {}
         self._triggers: dict[str, _Trigger] = {}
         self._response_urls: dict[str, _ResponseUrl] = {}
@@ -682,6 +684,16 @@ class FakeSlack:
         """The next ``times`` calls of ``method`` answer 429 + ``Retry-After``."""
         self._ratelimit.setdefault(method, []).extend([max(1, int(retry_after))] * times)
 
+    def rate_limit_for(self, method: str, seconds: float, *, retry_after: int = 1) -> None:
+        """Every call of ``method`` for the next ``seconds`` answers 429 + ``Retry-After``
+        (Slack's answer to an app over a method's limit for a while)."""
+        self._ratelimit_until[method] = (self._clock() + seconds, max(1, int(retry_after)))
+
+    def revoke_tokens(self) -> None:
+        """The workspace revoked the app's tokens: from now on every call made with one
+        answers ``token_revoked`` (what Slack answers after ``tokens_revoked``)."""
+        self.revoked_tokens.update((self.bot_token, self.app_token))
+
     def issue_trigger_id(self, *, user_id: str = "U0CALLER", view_id: str | None = None) -> str:
         """A trigger_id valid for ``trigger_ttl`` seconds (3 s), usable once.
 
@@ -882,6 +894,8 @@ class FakeSlack:
         if kind != "any":
             if token is None:
                 raise _ApiError("not_authed")
+            if token in self.revoked_tokens:
+                raise _ApiError("token_revoked")
             if token not in (self.bot_token, self.app_token, self.function_token):
                 raise _ApiError("invalid_auth")
             if (kind == "app") != (token == self.app_token):
@@ -895,6 +909,9 @@ class FakeSlack:
                     "missing_scope",
                     extra={"needed": needed[0], "provided": ",".join(self.scopes)},
                 )
+        window = self._ratelimit_until.get(method)
+        if window is not None and self._clock() < window[0]:
+            raise _ApiError("ratelimited", status=429, headers={"Retry-After": str(window[1])})
         pending_429 = self._ratelimit.get(method)
         if pending_429:
             retry_after = pending_429.pop(0)

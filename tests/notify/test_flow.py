@@ -311,3 +311,46 @@ async def test_the_bots_own_note_is_not_echoed_to_the_channel_it_was_made_in(
     await p.intake.ingest(tid, customer_id=CUSTOMER)
     later = [e.channel_id for e in await outbox(p) if e.kind == "note"]
     assert sorted(later) == ["C0NOC", "C0NOC", "C0OPS"]
+
+
+async def test_slack_rate_limiting_for_longer_than_every_attempt_loses_nothing(
+    make_parts: Factory, bruin: BruinClient, slack: FakeSlack
+) -> None:
+    """Many more refused rounds than MAX_ATTEMPTS: a 429 is Slack's "not now", not a failed
+    attempt, and the channel waits Retry-After before it asks again."""
+    from bot.notify.delivery import MAX_ATTEMPTS
+
+    p = await make_parts()
+    await p.store.add_watch("C0NOC", 4503, customer_id=CUSTOMER, by="U1")
+    await p.intake.baseline(4503, customer_id=CUSTOMER)
+    await bruin.add_note(4503, "posted once Slack lets us")
+    await p.intake.ingest(4503, customer_id=CUSTOMER)
+    slack.rate_limit_next("chat.postMessage", retry_after=1, times=10_000)
+    p.delivery.slack.retry_handlers.clear()  # one 429 per round: rounds count, not sleeps
+    for _ in range(MAX_ATTEMPTS * 2):
+        assert await p.delivery.run_once() == 0
+        assert p.delivery._next_post["C0NOC"] > 0  # paced by Retry-After
+        p.delivery._next_post.clear()
+    [entry] = await outbox(p)
+    assert (entry.state, entry.attempts, entry.error) == ("pending", 0, "ratelimited")
+    slack._ratelimit.clear()
+    assert await p.delivery.run_once() == 1
+    assert [e.state for e in await outbox(p)] == ["sent"]
+
+
+async def test_a_revoked_token_keeps_entries_pending_and_tells_the_bot(
+    make_parts: Factory, bruin: BruinClient, slack: FakeSlack
+) -> None:
+    p = await make_parts()
+    lost: list[str] = []
+    p.delivery.on_access_lost = lost.append
+    await p.store.add_watch("C0NOC", 4503, customer_id=CUSTOMER, by="U1")
+    await p.intake.baseline(4503, customer_id=CUSTOMER)
+    await bruin.add_note(4503, "owed to the reinstalled bot")
+    await p.intake.ingest(4503, customer_id=CUSTOMER)
+    slack.revoke_tokens()
+    for _ in range(8):
+        assert await p.delivery.run_once() == 0
+    assert set(lost) == {"token_revoked"}
+    [entry] = await outbox(p)
+    assert (entry.state, entry.attempts) == ("pending", 0)

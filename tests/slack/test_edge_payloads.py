@@ -281,6 +281,12 @@ async def test_losing_access_stops_posting_and_turns_readiness_off(
     await harness.command("/note", "add 4503 after the uninstall")
     await settled(harness)
     assert len(harness.slack.calls_to("chat.postMessage")) == posts
+    # A response_url needs no token: a command is still answered, not met with silence.
+    answered = len(harness.slack.responses)
+    await harness.command("/ticket", "show 4503")
+    await settled(harness)
+    assert len(harness.slack.responses) == answered + 1
+    assert len(harness.slack.calls_to("chat.postMessage")) == posts
 
 
 async def test_another_apps_revoked_token_changes_nothing(harness: Harness) -> None:
