@@ -137,7 +137,9 @@ class Deliveries:
     states: dict[str, int] = field(default_factory=dict)
     posts: int = 0
     drained_s: float | None = None
-    """Seconds from the end of the fault to an empty outbox (everything owed posted)."""
+    """Seconds from the end of the load to an empty outbox (everything owed posted)."""
+    latency_s: dict[str, float | None] = field(default_factory=dict)
+    """From a change made in Bruin to its post in a watching channel: p50, p99, max."""
 
     @property
     def nothing_lost(self) -> bool:
@@ -188,7 +190,8 @@ class Report:
         out.append(
             f"  notifications: {d.changes} changes -> {d.expected} posts owed; delivered once "
             f"{d.delivered_once}, twice {d.duplicated}, lost {d.lost}; {d.posts} messages; "
-            f"drained {d.drained_s} s after the fault; outbox {d.states}"
+            f"outbox {d.states}\n  change to post (s): {d.latency_s}; outbox empty "
+            f"{d.drained_s} s after the load ended"
         )
         if self.samples:
             first, last = self.samples[0], self.samples[-1]
@@ -364,6 +367,8 @@ class System:
     out_of_rotation: set[str] = field(default_factory=set)
     sent: list[Sent] = field(default_factory=list)
     markers: list[str] = field(default_factory=list)
+    made_at: dict[str, float] = field(default_factory=dict)
+    """When each change was made in Bruin (monotonic)."""
     _rr: int = 0
 
     def now(self) -> float:
@@ -523,6 +528,7 @@ class System:
         n = len(self.markers)
         marker = f"[fn-{n:05d}]"
         self.markers.append(marker)
+        self.made_at[marker] = time.monotonic()
         ticket = WATCHED[n % len(WATCHED)]
         self.sandbox.bruin.add_carrier_note(ticket, f"{marker} carrier update: technician en route")
 
@@ -538,6 +544,19 @@ class System:
                         f"watch {ticket} in {channel}: HTTP {sent.status} {sent.failure}"
                     )
         self.sent.clear()  # set-up, not load: the watch cards are posted in the channel
+        owed = len(WATCHERS) * len(WATCHED)
+
+        async def stored() -> bool:
+            conn = await asyncpg.connect(self.db, timeout=5)
+            try:
+                return int(await conn.fetchval("SELECT count(*) FROM watches")) >= owed
+            finally:
+                await conn.close()
+
+        took, _ = await self.wait_for(stored, 20, every=0.2)
+        if took is None:
+            raise RuntimeError(f"the {owed} watches were not stored within 20 s")
+        await asyncio.sleep(1.0)  # each watch's baseline is read right after it is stored
 
     # -- what came of it -----------------------------------------------------------------------
 
@@ -587,6 +606,7 @@ class System:
             await conn.close()
         states: Counter[str] = Counter(str(r["state"]) for r in rows)
         by_pair: dict[tuple[str, str], list[int]] = {}
+        marker_of: dict[int, str] = {}
         for r in rows:
             payload = r["payload"]
             if isinstance(payload, str):
@@ -594,6 +614,18 @@ class System:
             text = str(((payload or {}).get("note") or {}).get("text") or "")
             if text.startswith("[fn-"):
                 by_pair.setdefault((text[:10], str(r["channel_id"])), []).append(int(r["id"]))
+                marker_of[int(r["id"])] = text[:10]
+        latency: list[float] = []
+        for call in self.slack.calls_to("chat.postMessage"):
+            if call.status != 200 or call.error:
+                continue
+            meta = call.params.get("metadata")
+            if isinstance(meta, str):
+                meta = json.loads(meta)
+            for i in ((meta or {}).get("event_payload") or {}).get("outbox_ids") or []:
+                marker = marker_of.get(int(i))
+                if marker in self.made_at:
+                    latency.append(call.at - self.made_at[marker])
         carried: Counter[tuple[str, int]] = Counter()
         posts = 0
         for message in self.slack.messages.values():
@@ -603,6 +635,9 @@ class System:
             for i in ids:
                 carried[(message.channel, int(i))] += 1
         out = Deliveries(changes=len(self.markers), states=dict(states), posts=posts)
+        for name, p in (("p50", 50), ("p99", 99), ("max", 100)):
+            found = percentile(latency, p)
+            out.latency_s[name] = None if found is None else round(found, 2)
         for marker in self.markers:
             for channel in WATCHERS:
                 out.expected += 1
@@ -667,6 +702,8 @@ def _finish(report: Report, sys_: System) -> None:
         tracebacks = sum(n for e, n in events.items() if "Traceback" in e)
         if tracebacks:
             report.problems.append(f"{name} logged {tracebacks} tracebacks")
+    recovered = sum(events.get("recovered", 0) for events in report.log_events.values())
+    report.fault["in_doubt_posts_checked"] = recovered
     d = report.deliveries
     if d.lost:
         report.problems.append(f"{d.lost} of {d.expected} notifications never posted")
