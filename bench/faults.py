@@ -53,7 +53,15 @@ import aiohttp
 import asyncpg
 from aiohttp import web
 
-from bench.harness import BotProcess, clean_env, free_port, percentile, rss_mb, spawn
+from bench.harness import (
+    BotProcess,
+    clean_env,
+    free_port,
+    fresh_database,
+    percentile,
+    rss_mb,
+    spawn,
+)
 from bot.sandbox import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
@@ -209,21 +217,8 @@ async def shared_database() -> AsyncIterator[str]:
     """A database made for the run on the machine's PostgreSQL (dropped after)."""
     if not PG_ADMIN.startswith("postgresql://postgres@127.0.0.1:"):
         raise SystemExit("bench.faults: loopback PostgreSQL only")
-    async with _fresh_database(PG_ADMIN) as url:
+    async with fresh_database(PG_ADMIN) as url:
         yield url
-
-
-@contextlib.asynccontextmanager
-async def _fresh_database(admin_url: str) -> AsyncIterator[str]:
-    name = f"chatops_faults_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(admin_url, timeout=5)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
-    finally:
-        with contextlib.suppress(Exception):
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 def pg_bindir() -> Path | None:
@@ -327,7 +322,7 @@ async def private_database() -> AsyncIterator[tuple[str, PrivateCluster]]:
     cluster = PrivateCluster(bindir=bindir, home=home)
     try:
         await cluster.create()
-        async with _fresh_database(cluster.admin_url) as url:
+        async with fresh_database(cluster.admin_url) as url:
             yield url, cluster
     finally:
         with contextlib.suppress(Exception):

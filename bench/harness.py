@@ -12,7 +12,8 @@ import re
 import signal
 import socket
 import time
-from collections.abc import Awaitable, Callable, Sequence
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,7 @@ __all__ = [
     "cpu_seconds",
     "file_tail",
     "free_port",
+    "fresh_database",
     "machine_busy_seconds",
     "percentile",
     "rss_mb",
@@ -304,6 +306,22 @@ def file_tail(path: Path, lines: int, width: int = 300) -> str:
     except OSError:
         return ""
     return "\n".join(line[:width] for line in text.splitlines()[-lines:])
+
+
+@contextlib.asynccontextmanager
+async def fresh_database(admin_url: str, prefix: str = "chatops_bench") -> AsyncIterator[str]:
+    """A PostgreSQL database made on ``admin_url``'s server for one run, dropped after."""
+    import asyncpg  # only the runs on PostgreSQL need it
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(admin_url, timeout=5)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with contextlib.suppress(Exception):
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
 
 
 # -- statistics -----------------------------------------------------------------------------

@@ -17,14 +17,11 @@ import os
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import asyncpg
-
-from bench.harness import percentile
+from bench.harness import fresh_database, percentile
 from bot.store import Store
 from bot.store.store import SYNC_INTERVAL
 
@@ -42,14 +39,8 @@ async def _database(sqlite: bool) -> AsyncIterator[str]:
         return
     if not PG_ADMIN.startswith("postgresql://postgres@127.0.0.1:"):
         raise SystemExit("bench.replicas: loopback PostgreSQL only")
-    name = f"chatops_bench_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(PG_ADMIN, timeout=5)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    async with fresh_database(PG_ADMIN) as url:
+        yield url
 
 
 async def measure(url: str, rounds: int) -> list[float | None]:
