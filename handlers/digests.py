@@ -13,7 +13,6 @@ import re
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
-from slack_sdk.models.blocks import Block
 
 from bot.core.caller import Caller
 from bot.core.deps import Services
@@ -21,7 +20,7 @@ from bot.core.gate import Write
 from bot.core.grammar import Lower, Request, UsageError
 from bot.core.registry import Interaction, Outcome, Registry
 from bot.notify.digests import describe_filters
-from bot.render.blocks import Message, context, header, section
+from bot.render.blocks import Block, Message, context, header, section
 from bot.render.digests import ACTION_DIGEST_NUDGE, describe_schedule, format_age
 from bot.render.text import escape, md, md_join
 from bot.render.values import DigestNudge

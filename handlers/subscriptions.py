@@ -7,13 +7,12 @@ import re
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
-from slack_sdk.models.blocks import Block
 
 from bot.core.caller import Caller
 from bot.core.deps import Services
 from bot.core.grammar import Lower, Request, TicketId, UsageError
 from bot.core.registry import Registry
-from bot.render.blocks import Message, context, header, section
+from bot.render.blocks import Block, Message, context, header, section
 from bot.render.text import Mrkdwn, escape, md, md_join, user_mention
 from handlers import ticket
 

@@ -1,1 +1,2 @@
-"""Block Kit builders (slack_sdk models, Slack's limits as constants) and the terminal view."""
+"""Block Kit builders (plain dicts, :mod:`bot.render.kit`; Slack's limits as constants) and
+the terminal view."""

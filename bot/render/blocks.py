@@ -1,34 +1,24 @@
-"""Block Kit builders: every message the bot sends is built here with slack_sdk's models.
+"""The bot's messages: every card, list and answer of the commands, as :class:`Message`.
 
-Text is :class:`~bot.render.text.Mrkdwn` wherever Slack reads markup (mrkdwn objects and a
-message's top-level ``text``): built with :func:`~bot.render.text.md` and the constructors
-of :mod:`bot.render.text`, so backend and user text is escaped by construction. The
-builders take Mrkdwn; a plain ``str`` given instead is escaped as text (shown literally,
-never read as a mention or a link). ``plain_text`` (headers, buttons) is cleaned of
-control and bidi characters. Everything is cut within Slack's limits (named constants in
-:mod:`bot.render.text`); ``Message.to_dict()`` runs slack_sdk's own validation.
+Built with the plain-dict builders of :mod:`bot.render.kit` (re-exported here: ``section``,
+``fields``, ``header``, ``context``, ``button``, ``mrkdwn``), so each block is the JSON
+Slack receives, built once. Text is :class:`~bot.render.text.Mrkdwn` wherever Slack reads
+markup (mrkdwn objects and a message's top-level ``text``): built with
+:func:`~bot.render.text.md` and the constructors of :mod:`bot.render.text`, so backend and
+user text is escaped by construction. The builders take Mrkdwn; a plain ``str`` given
+instead is escaped as text (shown literally, never read as a mention or a link).
+``plain_text`` (headers, buttons) is cleaned of control and bidi characters. Everything is
+cut within Slack's limits (named constants in :mod:`bot.render.text` and
+:mod:`bot.render.kit`); ``Message.to_dict()`` escapes, at the boundary, any mrkdwn a block
+built around the builders carries as a plain ``str``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    BlockElement,
-    ButtonElement,
-    ConfirmObject,
-    ContextBlock,
-    DividerBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    PlainTextObject,
-    SectionBlock,
-)
 
 from bot.clients.bruin.models import (
     InventoryItem,
@@ -37,10 +27,19 @@ from bot.clients.bruin.models import (
     TicketDetails,
     TicketNote,
 )
+from bot.render.kit import (
+    Block,
+    Element,
+    actions,
+    button,
+    context,
+    divider,
+    fields,
+    header,
+    mrkdwn,
+    section,
+)
 from bot.render.text import (
-    BUTTON_TEXT_MAX,
-    FIELD_MAX,
-    HEADER_MAX,
     SECTION_MAX,
     Mrkdwn,
     code,
@@ -48,7 +47,6 @@ from bot.render.text import (
     escape,
     md,
     md_join,
-    plain_label,
     quote,
     truncate,
     when,
@@ -60,6 +58,7 @@ __all__ = [
     "ACTION_OPEN_LINK",
     "ACTION_SHOW_TICKET",
     "MAX_BLOCKS",
+    "Block",
     "Message",
     "button",
     "context",
@@ -90,7 +89,9 @@ class Message:
     """What a command answers: fallback ``text`` plus blocks; ``public`` = in channel.
 
     ``text`` is mrkdwn (Slack parses it for mentions and links, and shows it in
-    notifications): give it Mrkdwn; a plain ``str`` is escaped as text here.
+    notifications): give it Mrkdwn; a plain ``str`` is escaped as text here. ``blocks`` are
+    Block Kit dicts (:mod:`bot.render.kit`), shared between messages (a card under a
+    banner): build new ones rather than change them.
     """
 
     text: Mrkdwn
@@ -106,56 +107,13 @@ class Message:
             object.__setattr__(self, "text", escape(given))
 
     def to_dict(self) -> dict[str, Any]:
-        blocks = self.blocks[:MAX_BLOCKS]
+        """``{"text", "blocks"}`` as Slack takes them: the first 50 blocks, each passed
+        through :func:`~bot.render.text.enforce` (the builders' blocks come through as they
+        are; a plain ``str`` in a mrkdwn object of a block built around them is escaped)."""
         return {
             "text": truncate(escape(self.text), SECTION_MAX),
-            "blocks": [enforce(b.to_dict()) for b in blocks],
+            "blocks": [enforce(b) for b in self.blocks[:MAX_BLOCKS]],
         }
-
-
-def mrkdwn(text: Mrkdwn) -> MarkdownTextObject:
-    """A mrkdwn text object (a plain ``str`` is escaped as text), cut within the limit."""
-    return MarkdownTextObject(text=truncate(escape(text), SECTION_MAX))
-
-
-def section(text: Mrkdwn, *, accessory: BlockElement | None = None) -> SectionBlock:
-    return SectionBlock(text=mrkdwn(text), accessory=accessory)
-
-
-def fields(pairs: Iterable[tuple[str, Mrkdwn]]) -> SectionBlock:
-    """Up to ten ``*label*`` / value fields (labels are text, values Mrkdwn)."""
-    items = [
-        MarkdownTextObject(text=truncate(md("*{}*\n{}", k, escape(v)), FIELD_MAX)) for k, v in pairs
-    ]
-    return SectionBlock(fields=items[:10])
-
-
-def header(text: str) -> HeaderBlock:
-    """A header: plain text (no markup is read there), cleaned and cut."""
-    return HeaderBlock(text=PlainTextObject(text=plain_label(text, HEADER_MAX), emoji=True))
-
-
-def context(*parts: Mrkdwn) -> ContextBlock:
-    return ContextBlock(elements=[mrkdwn(p) for p in parts if p][:10])
-
-
-def button(
-    text: str,
-    action_id: str,
-    *,
-    value: str | None = None,
-    url: str | None = None,
-    style: str | None = None,
-    confirm: ConfirmObject | None = None,
-) -> ButtonElement:
-    return ButtonElement(
-        text=PlainTextObject(text=plain_label(text, BUTTON_TEXT_MAX)),
-        action_id=action_id,
-        value=value,
-        url=url,
-        style=style,
-        confirm=confirm,
-    )
 
 
 def ticket_url(portal_url: str, ticket_id: int) -> str:
@@ -196,7 +154,7 @@ def ticket_card(
     details: TicketDetails,
     *,
     portal_url: str,
-    buttons: Sequence[ButtonElement] = (),
+    buttons: Sequence[Element] = (),
     notes_shown: int = 3,
 ) -> Message:
     """The full card of ``/ticket show``."""
@@ -228,7 +186,7 @@ def ticket_card(
         blocks.append(section(md("*Service numbers*\n{}", md_join("\n", lines))))
     notes = details.notes_newest_first()
     if notes:
-        blocks.append(DividerBlock())
+        blocks.append(divider())
         shown = notes[:notes_shown]
         blocks.append(section(md("*Latest notes* ({} of {})", len(shown), len(notes))))
         blocks.extend(section(_note_line(n)) for n in shown)
@@ -236,7 +194,7 @@ def ticket_card(
         blocks.append(section(md("*Description*\n{}", quote(ticket.creation_note, NOTE_PREVIEW))))
     link = ticket_url(portal_url, ticket.ticket_id)
     elements = [*buttons, button("Open in Bruin", ACTION_OPEN_LINK, url=link)]
-    blocks.append(ActionsBlock(elements=elements[:25]))
+    blocks.append(actions(elements))
     summary = md("Ticket {} · {} · {}", ticket.ticket_id, status, category or "no category")
     return Message(text=summary, blocks=blocks, card_of=ticket.ticket_id)
 
@@ -273,9 +231,7 @@ def ticket_list(
     blocks.append(context(escape(count)))
     if more_value is not None:
         blocks.append(
-            ActionsBlock(
-                elements=[button("More", ACTION_LIST_MORE, value=list_more_value(more_value))]
-            )
+            actions([button("More", ACTION_LIST_MORE, value=list_more_value(more_value))])
         )
     return Message(text=md("{}: {}", title, count), blocks=blocks)
 

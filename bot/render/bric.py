@@ -10,10 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from slack_sdk.models.blocks import Block
-
 from bot.clients.bric.models import Client, ClockedTime, Project, TimeBlock
-from bot.render.blocks import MAX_BLOCKS, Message, context, fields, header, section
+from bot.render.blocks import MAX_BLOCKS, Block, Message, context, fields, header, section
 from bot.render.text import (
     SECTION_MAX,
     Mrkdwn,

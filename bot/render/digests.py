@@ -8,10 +8,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from slack_sdk.models.blocks import Block
-
 from bot.clients.bruin.models import Ticket
-from bot.render.blocks import Message, button, context, header, section, ticket_url
+from bot.render.blocks import Block, Message, button, context, header, section, ticket_url
 from bot.render.text import Mrkdwn, link, md, md_join, when
 from bot.render.values import DigestNudge
 

@@ -9,20 +9,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ConfirmObject,
-    DividerBlock,
-    PlainTextObject,
-)
-from slack_sdk.models.views import View
-
 from bot.clients.bruin.models import Ticket, TicketDetails
 from bot.render.blocks import (
     ACTION_OPEN_LINK,
     ACTION_SHOW_TICKET,
+    Block,
     Message,
     button,
     context,
@@ -30,6 +21,15 @@ from bot.render.blocks import (
     header,
     section,
     ticket_url,
+)
+from bot.render.kit import (
+    CONFIRM_TEXT_MAX,
+    CONFIRM_TITLE_MAX,
+    Element,
+    actions,
+    confirm,
+    divider,
+    view,
 )
 from bot.render.text import (
     Mrkdwn,
@@ -39,7 +39,6 @@ from bot.render.text import (
     escape,
     md,
     md_join,
-    plain_label,
     quote,
     truncate,
     when,
@@ -78,28 +77,13 @@ ACTION_PREVIEW_CANCEL = "ticket_preview_cancel"
 ACTION_OUTAGE_NOTE = "ticket_outage_note"
 ACTION_OPEN_CREATE_FORM = "ticket_new_form"
 
-CONFIRM_TITLE_MAX = 100
-CONFIRM_TEXT_MAX = 300
-CONFIRM_BUTTON_MAX = 30
 HOME_MAX_BLOCKS = 100
 
 HomeTicket = tuple[int, Ticket | None]
 """A ticket opened from Slack, with its current record (None when Bruin did not answer)."""
 
 
-def _confirm(title: str, text: str, yes: str, no: str = "Cancel") -> ConfirmObject:
-    return ConfirmObject(
-        title=PlainTextObject(text=plain_label(title, CONFIRM_TITLE_MAX)),
-        text=PlainTextObject(text=plain_label(text, CONFIRM_TEXT_MAX)),
-        confirm=PlainTextObject(text=plain_label(yes, CONFIRM_BUTTON_MAX)),
-        deny=PlainTextObject(text=plain_label(no, CONFIRM_BUTTON_MAX)),
-        style="primary",
-    )
-
-
-def card_buttons(
-    ticket: Ticket, details: TicketDetails, *, watching: bool | None
-) -> list[ButtonElement]:
+def card_buttons(ticket: Ticket, details: TicketDetails, *, watching: bool | None) -> list[Element]:
     """Add note, Resolve or Reopen (each with a confirm dialog), and Watch / Unwatch
     (``watching`` None: this surface cannot watch, e.g. the console)."""
     tid = ticket.ticket_id
@@ -116,7 +100,7 @@ def card_buttons(
                 "Resolve",
                 ACTION_CARD_RESOLVE,
                 value=value,
-                confirm=_confirm(
+                confirm=confirm(
                     f"Resolve ticket {tid}?",
                     f"This marks the {lines} of ticket {tid} resolved in Bruin, signed with "
                     "your name. It is a real change.",
@@ -130,7 +114,7 @@ def card_buttons(
                 "Reopen",
                 ACTION_CARD_REOPEN,
                 value=value,
-                confirm=_confirm(
+                confirm=confirm(
                     f"Reopen ticket {tid}?",
                     f"This reopens the resolved service lines of ticket {tid} in Bruin.",
                     "Reopen",
@@ -179,14 +163,14 @@ def create_preview(
             "Bruin has no test environment: *Create* opens a real ticket, signed with your name."
         )
         blocks.append(context(md(warning)))
-    blocks += [
-        ActionsBlock(
-            elements=[
+    blocks.append(
+        actions(
+            [
                 button("Create", ACTION_PREVIEW_CREATE, value=value, style="primary"),
                 button("Cancel", ACTION_PREVIEW_CANCEL, value=value),
             ]
-        ),
-    ]
+        )
+    )
     return Message(text=md("Preview of a new ticket for {}", service_number), blocks=blocks)
 
 
@@ -197,8 +181,8 @@ def outage_existing(sentence: str, *, ticket_id: int, value: str) -> Message:
         text=escape(sentence),
         blocks=[
             section(md(":information_source: {}", sentence)),
-            ActionsBlock(
-                elements=[
+            actions(
+                [
                     button("Add as note", ACTION_OUTAGE_NOTE, value=value, style="primary"),
                     button("Show ticket", ACTION_SHOW_TICKET, value=show_value(ticket_id)),
                 ]
@@ -218,7 +202,7 @@ def open_form_prompt() -> Message:
                     "`/ticket new <service-number> <description…>`."
                 )
             ),
-            ActionsBlock(elements=[button("New ticket…", ACTION_OPEN_CREATE_FORM, value="form")]),
+            actions([button("New ticket…", ACTION_OPEN_CREATE_FORM, value="form")]),
         ],
     )
 
@@ -257,7 +241,7 @@ def home_view(
         blocks.append(section(md(":lock: {}", read_only)))
     else:
         new = button("New ticket…", ACTION_OPEN_CREATE_FORM, value="home", style="primary")
-        blocks.append(ActionsBlock(elements=[new]))
+        blocks.append(actions([new]))
     blocks.append(header("Tickets you opened from Slack"))
     if not tickets and read_only:
         blocks.append(section(md("None.")))
@@ -276,12 +260,11 @@ def home_view(
             parts.append(when(ticket.created_at))
             line = md_join(" · ", parts)
         blocks.append(section(line, accessory=link))
-    blocks.append(DividerBlock())
+    blocks.append(divider())
     blocks.append(header("Channel subscriptions"))
     if not subscriptions:
         blocks.append(section(md("No channel is subscribed. `/ticket subscribe` in a channel.")))
     for sub_line in subscriptions[:40]:
         blocks.append(section(sub_line))
     blocks.append(context(md("Updated {}", when(updated))))
-    view = View(type="home", blocks=blocks[:HOME_MAX_BLOCKS])
-    return dict(enforce(view.to_dict()))
+    return dict(enforce(view("home", blocks[:HOME_MAX_BLOCKS])))

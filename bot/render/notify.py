@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from slack_sdk.models.blocks import Block
-
 from bot.render.blocks import (
     ACTION_SHOW_TICKET,
+    Block,
     Message,
     button,
     context,

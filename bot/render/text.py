@@ -317,23 +317,28 @@ def when(value: dt.datetime | None) -> Mrkdwn:
 # -- the boundary ---------------------------------------------------------------------------
 
 
+_CONTAINERS = (dict, list)
+
+
 def enforce(payload: Any) -> Any:
-    """Walk a Block Kit payload (dicts and lists, as ``to_dict()`` gives them) at the
-    boundary: every mrkdwn text that is not :class:`Mrkdwn` is escaped as text, every
-    plain_text is cleaned. Changes ``payload`` in place and returns it."""
+    """Walk a Block Kit payload (dicts and lists) at the boundary: every mrkdwn text that is
+    not :class:`Mrkdwn` is escaped as text, every plain_text is cleaned. The builders of
+    :mod:`bot.render.kit` write only such text already, so their blocks pass unchanged; a
+    block built around them is changed in place. Returns ``payload``."""
     if isinstance(payload, dict):
-        kind = payload.get("type")
         text = payload.get("text")
         if isinstance(text, str):
-            if kind == "mrkdwn" and not isinstance(text, Mrkdwn):
-                payload["text"] = escape(text)
-            elif kind == "plain_text":
+            kind = payload.get("type")
+            if kind == "mrkdwn":
+                if not isinstance(text, Mrkdwn):
+                    payload["text"] = escape(text)
+            elif kind == "plain_text" and _UNSAFE.search(text) is not None:
                 payload["text"] = clean(text)
         for value in payload.values():
-            if isinstance(value, dict | list):
+            if isinstance(value, _CONTAINERS):
                 enforce(value)
     elif isinstance(payload, list):
         for value in payload:
-            if isinstance(value, dict | list):
+            if isinstance(value, _CONTAINERS):
                 enforce(value)
     return payload

@@ -3,11 +3,10 @@ and Open in Bruin, small enough to sit under someone else's message."""
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import ActionsBlock, Block
-
 from bot.clients.bruin.models import Ticket, TicketDetails
 from bot.render.blocks import (
     ACTION_OPEN_LINK,
+    Block,
     Message,
     button,
     context,
@@ -15,6 +14,7 @@ from bot.render.blocks import (
     section,
     ticket_url,
 )
+from bot.render.kit import actions
 from bot.render.text import escape, md, md_join, when
 
 __all__ = ["ticket_unfurl"]
@@ -31,12 +31,10 @@ def ticket_unfurl(ticket: Ticket, details: TicketDetails, *, portal_url: str) ->
     blocks: list[Block] = [
         section(md_join(" · ", parts)),
         context(md("Updated {}", when(last_update(ticket, details)))),
-        ActionsBlock(
-            elements=[
+        actions(
+            [
                 button(
-                    "Open in Bruin",
-                    ACTION_OPEN_LINK,
-                    url=ticket_url(portal_url, ticket.ticket_id),
+                    "Open in Bruin", ACTION_OPEN_LINK, url=ticket_url(portal_url, ticket.ticket_id)
                 )
             ]
         ),

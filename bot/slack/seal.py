@@ -52,15 +52,55 @@ class Sealer:
     # -- what leaves for Slack ------------------------------------------------------------
 
     def seal_blocks(self, blocks: Any) -> Any:
-        """Blocks with every button's value sealed for its action_id."""
-        if isinstance(blocks, list):
-            return [self.seal_blocks(b) for b in blocks]
-        if not isinstance(blocks, dict):
+        """Blocks with every button's value sealed for its action_id.
+
+        Block Kit puts a button in one of two places: a block's ``accessory`` (a section)
+        or its ``elements`` (actions); only those are looked at. The blocks given are not
+        changed (they belong to a message that may be sent again): a block with a button
+        is copied, with a copy of the list or element that holds it, and the rest is
+        shared. A button anywhere else would leave unsealed and be refused when clicked
+        (every value is opened with :meth:`open_action`), never taken as it is.
+        """
+        if not isinstance(blocks, list):
             return blocks
-        out = {k: self.seal_blocks(v) for k, v in blocks.items()}
-        if out.get("type") == "button" and isinstance(out.get("value"), str):
-            out["value"] = self.seal(f"action:{out.get('action_id')}", out["value"])
+        out: list[Any] | None = None
+        for i, block in enumerate(blocks):
+            if not isinstance(block, dict):
+                continue
+            sealed = self._seal_block(block)
+            if sealed is not block:
+                if out is None:
+                    out = list(blocks)
+                out[i] = sealed
+        return blocks if out is None else out
+
+    def _seal_block(self, block: dict[str, Any]) -> dict[str, Any]:
+        """``block`` itself when it holds no button with a value, else a sealed copy."""
+        out = block
+        accessory = block.get("accessory")
+        if isinstance(accessory, dict):
+            sealed = self._seal_button(accessory)
+            if sealed is not accessory:
+                out = {**block, "accessory": sealed}
+        elements = block.get("elements")
+        if isinstance(elements, list):
+            changed: list[Any] | None = None
+            for i, element in enumerate(elements):
+                if isinstance(element, dict):
+                    sealed = self._seal_button(element)
+                    if sealed is not element:
+                        if changed is None:
+                            changed = list(elements)
+                        changed[i] = sealed
+            if changed is not None:
+                out = {**out, "elements": changed}
         return out
+
+    def _seal_button(self, element: dict[str, Any]) -> dict[str, Any]:
+        value = element.get("value")
+        if element.get("type") != "button" or not isinstance(value, str):
+            return element
+        return {**element, "value": self.seal(f"action:{element.get('action_id')}", value)}
 
     def seal_view(self, view: Any) -> Any:
         """A view (dict or JSON text) with sealed buttons and sealed private_metadata."""

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
 from bot.clients.bric.models import Client, ClockedTime, Project, TimeBlock
 from bot.clients.bruin.models import InventoryItem, Site, Ticket, TicketDetails
@@ -539,7 +538,10 @@ def test_console_prompt_lines_are_clean_and_unescaped() -> None:
 
 
 def test_blocks_built_around_the_builders_are_still_escaped_at_the_boundary() -> None:
-    raw = SectionBlock(text=MarkdownTextObject(text="<!here> <https://evil.example|x>"))
+    raw = {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": "<!here> <https://evil.example|x>"},
+    }
     message = blocks.Message(text="<!channel>", blocks=[raw])  # type: ignore[arg-type]
     payload = message.to_dict()
     assert payload["text"] == "&lt;!channel&gt;"
