@@ -24,6 +24,7 @@ from bot.render.text import clean
 __all__ = [
     "BUTTON_VALUE_MAX",
     "METADATA_MAX",
+    "SEAL_ROOM",
     "Field",
     "Form",
     "Option",
@@ -39,6 +40,9 @@ METADATA_MAX = 3000
 """Slack's limit on a view's ``private_metadata``."""
 BUTTON_VALUE_MAX = 2000
 """Slack's limit on a button's ``value``."""
+SEAL_ROOM = 64
+"""Characters a button value or a view's metadata keeps free for the seal added on the way
+out (``bot.slack.seal``: a separator and a 22-character MAC)."""
 
 FieldKind = Literal["text", "email", "select", "search", "checkbox"]
 Values = dict[str, str]

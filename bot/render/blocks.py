@@ -51,7 +51,13 @@ from bot.render.text import (
     truncate,
     when,
 )
-from bot.render.values import ACTION_LIST_MORE, ACTION_SHOW_TICKET, list_more_value, show_value
+from bot.render.values import (
+    ACTION_LIST_MORE,
+    ACTION_SHOW_TICKET,
+    VALUE_ROOM,
+    list_more_value,
+    show_value,
+)
 
 __all__ = [
     "ACTION_LIST_MORE",
@@ -230,9 +236,11 @@ def ticket_list(
     count = f"{offset + 1}–{shown_to} of {total}" if total is not None else f"{len(tickets)} shown"
     blocks.append(context(escape(count)))
     if more_value is not None:
-        blocks.append(
-            actions([button("More", ACTION_LIST_MORE, value=list_more_value(more_value))])
-        )
+        value = list_more_value(more_value)
+        if len(value) <= VALUE_ROOM:
+            blocks.append(actions([button("More", ACTION_LIST_MORE, value=value)]))
+        else:  # a filter too long to fit in a button (Slack allows 2000 characters)
+            blocks.append(context(md("More tickets match: narrow the filter to see them.")))
     return Message(text=md("{}: {}", title, count), blocks=blocks)
 
 
@@ -287,11 +295,11 @@ def inventory_list(items: Sequence[InventoryItem], *, search: str | None, limit:
         )
     # Chunk into sections within the 3000-character limit.
     chunk: list[Mrkdwn] = []
-    for line in lines:
-        if sum(len(x) + 1 for x in chunk) + len(line) > SECTION_MAX - 10:
+    for line in (truncate(line, 300) for line in lines):
+        if chunk and sum(len(x) + 1 for x in chunk) + len(line) > SECTION_MAX - 10:
             blocks.append(section(md_join("\n", chunk)))
             chunk = []
-        chunk.append(truncate(line, 300))
+        chunk.append(line)
     if chunk:
         blocks.append(section(md_join("\n", chunk)))
     more = f" (first {limit}; narrow the search)" if len(items) > limit else ""

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
-from bot.core.forms import BUTTON_VALUE_MAX, METADATA_MAX
+from bot.core.forms import BUTTON_VALUE_MAX, METADATA_MAX, SEAL_ROOM
 from bot.render.text import (
     BUTTON_TEXT_MAX,
     FIELD_MAX,
@@ -239,7 +239,7 @@ def button(
     """A button. ``value`` (sealed on the way out, ``bot.slack.seal``) and ``url`` cannot be
     cut: one beyond Slack's limit is refused with ValueError."""
     _too_long("action_id", action_id, ACTION_ID_MAX)
-    _too_long("value", value, BUTTON_VALUE_MAX)
+    _too_long("value", value, BUTTON_VALUE_MAX - SEAL_ROOM)  # sealed on the way out
     _too_long("url", url, URL_MAX)
     if style is not None and style not in ("primary", "danger"):
         raise ValueError(f"button style must be primary or danger, not {style!r}")
@@ -366,7 +366,7 @@ def view(
     if not 0 < len(blocks) <= VIEW_BLOCKS_MAX:
         raise ValueError(f"a view must have between 1 and {VIEW_BLOCKS_MAX} blocks")
     _too_long("callback_id", callback_id, CALLBACK_ID_MAX)
-    _too_long("private_metadata", private_metadata, METADATA_MAX)
+    _too_long("private_metadata", private_metadata, METADATA_MAX - SEAL_ROOM)
     if kind == "home" and (submit or close):
         raise ValueError("a home view has no submit or close")
     out: dict[str, Any] = {"blocks": list(blocks)}

@@ -17,11 +17,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.core.forms import BUTTON_VALUE_MAX, pack, unpack
+from bot.core.forms import BUTTON_VALUE_MAX, SEAL_ROOM, pack, unpack
 
 __all__ = [
     "ACTION_LIST_MORE",
     "ACTION_SHOW_TICKET",
+    "VALUE_ROOM",
     "DigestNudge",
     "OutageNote",
     "Preview",
@@ -34,6 +35,8 @@ __all__ = [
     "show_value",
 ]
 
+VALUE_ROOM = BUTTON_VALUE_MAX - SEAL_ROOM
+"""The longest button value we write (the seal takes the rest)."""
 
 ACTION_SHOW_TICKET = "ticket_show"
 """Show (a list row): re-runs ``/ticket show`` with :func:`show_value`."""
@@ -112,7 +115,7 @@ class Preview:
 
     def encode(self) -> str:
         data = {"n": self.nonce, "s": self.service_number, "c": self.category}
-        return pack(data | {"d": self.description}, limit=BUTTON_VALUE_MAX)
+        return pack(data | {"d": self.description}, limit=VALUE_ROOM)
 
     @classmethod
     def decode(cls, value: str) -> Preview:
@@ -133,7 +136,7 @@ class OutageNote:
 
     def encode(self) -> str:
         data = {"t": self.ticket_id, "d": self.description, "n": self.nonce}
-        return pack(data, limit=BUTTON_VALUE_MAX)
+        return pack(data, limit=VALUE_ROOM)
 
     @classmethod
     def decode(cls, value: str) -> OutageNote:
