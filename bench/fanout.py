@@ -238,6 +238,7 @@ async def run_fanout(
                 if rows:
                     async with store.session.begin() as db:
                         await db.execute(store.insert(OutboxEntry).values(rows))
+                    delivery.wake()  # queued behind the intake's back: say so
                     stamp = time.monotonic() - start
                     for row in rows:
                         arrived.setdefault(str(row["channel_id"]), []).append(stamp)

@@ -167,6 +167,7 @@ class NotifierService:
         """Record whether this replica holds the lease; one log line when that changes."""
         if leader and not self.is_leader:
             log.info("poller_lease_taken", holder=self.holder, lease=LEASE)
+            self.delivery.wake()  # what the last holder left (pending, in doubt) comes first
         elif released and self.is_leader:
             log.info("poller_lease_lost", holder=self.holder, lease=LEASE, why="released")
         elif not leader and self.is_leader:

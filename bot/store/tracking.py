@@ -58,6 +58,8 @@ class TicketUpdate:
         self.customer_id = customer_id
         self.ticket_id = ticket_id
         self.state = state
+        self.queued = 0
+        """Outbox entries this update added (committed when its block ends)."""
 
     async def save_state(
         self, *, status: str, note_ids: list[str], note_digest: str | None, changed: bool
@@ -149,10 +151,16 @@ class TicketUpdate:
         result = await self._session.execute(
             self._store.insert(OutboxEntry).values(rows).on_conflict_do_nothing()
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        added = int(result.rowcount or 0)  # type: ignore[attr-defined]
+        self.queued += added
+        return added
 
 
 class TrackingStore(StoreBase):
+    outbox_queued: int = 0
+    """Outbox entries this process has queued so far (``bot.notify.delivery`` compares it
+    between rounds instead of querying an empty outbox)."""
+
     @asynccontextmanager
     async def ticket_update(self, customer_id: int, ticket_id: int) -> AsyncIterator[TicketUpdate]:
         """The ticket's last seen state, locked (PostgreSQL) until the block ends; what the
@@ -164,7 +172,10 @@ class TrackingStore(StoreBase):
             if self.dialect == "postgresql":
                 query = query.with_for_update()
             state = await session.scalar(query)
-            yield TicketUpdate(self, session, customer_id, ticket_id, state)
+            update = TicketUpdate(self, session, customer_id, ticket_id, state)
+            yield update
+        # Committed: this process's delivery looks at the outbox at its next round.
+        self.outbox_queued += update.queued
 
     async def followed_customers(self) -> set[int]:
         """Customers with a subscription, a watch, or a ticket opened from Slack."""

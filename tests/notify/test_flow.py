@@ -354,3 +354,29 @@ async def test_a_revoked_token_keeps_entries_pending_and_tells_the_bot(
     assert set(lost) == {"token_revoked"}
     [entry] = await outbox(p)
     assert (entry.state, entry.attempts) == ("pending", 0)
+
+
+async def test_an_empty_outbox_is_not_queried_every_round(
+    make_parts: Factory, bruin: BruinClient, slack: FakeSlack
+) -> None:
+    """Idle, the leader's delivery rounds (4 a second) cost no query; an entry queued by this
+    process is still delivered at the very next round."""
+    p = await make_parts()
+    queries = 0
+    real = p.store.outbox_channels
+
+    async def counted() -> list[str]:
+        nonlocal queries
+        queries += 1
+        return await real()
+
+    p.store.outbox_channels = counted
+    for _ in range(8):
+        assert await p.delivery.run_once() == 0
+    assert queries == 1  # quiet until QUIET_RECHECK, or until something is queued
+    await p.store.add_watch("C0NOC", 4503, customer_id=CUSTOMER, by="U1")
+    await p.intake.baseline(4503, customer_id=CUSTOMER)
+    await bruin.add_note(4503, "queued by this replica's intake")
+    await p.intake.ingest(4503, customer_id=CUSTOMER)
+    assert await p.delivery.run_once() == 1
+    assert queries == 2
