@@ -4,8 +4,9 @@ memory of this process's own in front of it.
 The memory answers a repeat to the same replica without a store round trip, and keeps the
 bot answering while the store is down (a PostgreSQL restart): then a claim that cannot be
 made is logged once per outage and the request goes ahead on the memory's word alone. What
-that gives up: a repeat sent to *another* replica during the outage would run twice there;
-reads are harmless, and writes stop anyway, at the write gate, until the store is back.
+that gives up: a repeat sent to *another* replica during the outage would run there too.
+Reads are harmless; button and modal writes are refused at the write gate until the store
+is back (their own claim cannot be made); a slash-command write would be repeated once.
 """
 
 from __future__ import annotations
