@@ -392,14 +392,16 @@ class System:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
         return env
 
-    async def start_replica(self, name: str) -> BotProcess:
+    async def start_replica(self, name: str, *, variants: str = "") -> BotProcess:
+        """``variants``: experiments of ``bench.variants`` to run the replica with."""
         data = self.workdir / name
         data.mkdir(exist_ok=True)
         env = self.env(free_port())
         env["CHATOPS_DATA_DIR"] = str(data)
+        runner = ["bench.variants", variants] if variants else ["bot"]
         bot = await spawn(
             name,
-            [sys.executable, "-m", "bot", "run"],
+            [sys.executable, "-m", *runner, "run"],
             env=env,
             cwd=data,
             log_path=self.workdir / f"{name}-{len(self.replicas)}.log",

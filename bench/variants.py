@@ -395,6 +395,40 @@ def tracemem() -> None:
     gc_policy.freeze_startup_heap = freeze_and_dump
 
 
+def tracegrowth() -> None:
+    """What the heap gains under steady load: a tracemalloc snapshot $BENCH_GROWTH_AT
+    seconds after start (default 120) and one at exit, compared by allocation site; the
+    top growth goes to $BENCH_DIAG (the soak's slow RSS creep, docs/RELIABILITY.md)."""
+    import atexit
+    import os
+    import threading
+    import tracemalloc
+
+    tracemalloc.start(12)
+    first: list[tracemalloc.Snapshot] = []
+    timer = threading.Timer(
+        float(os.environ.get("BENCH_GROWTH_AT", "120")),
+        lambda: first.append(tracemalloc.take_snapshot()),
+    )
+    timer.daemon = True
+    timer.start()
+
+    def dump() -> None:
+        if not first:
+            return
+        last = tracemalloc.take_snapshot()
+        diff = last.compare_to(first[0], "traceback")
+        grown = sum(d.size_diff for d in diff)
+        lines = [f"heap grew {grown / 2**10:.0f} KiB between the snapshots"]
+        for d in diff[:15]:
+            lines.append(f"-- {d.size_diff / 2**10:+.0f} KiB, {d.count_diff:+d} blocks")
+            lines += d.traceback.format()[-12:]
+        with open(os.environ.get("BENCH_DIAG", "bench-diag.txt"), "w") as f:
+            f.write("\n".join(lines))
+
+    atexit.register(dump)
+
+
 def malloc_trim() -> None:
     """After the start-up heap is frozen, hand freed C heap back to the OS (glibc only)."""
     import ctypes
@@ -413,6 +447,7 @@ def malloc_trim() -> None:
 VARIANTS: dict[str, Patch] = {
     "malloc-trim": malloc_trim,
     "tracemem": tracemem,
+    "tracegrowth": tracegrowth,
     "diagnose": diagnose,
     "uvloop": uvloop_loop,
     "cprofile": cprofile,
