@@ -455,7 +455,8 @@ class System:
         self, text: str, channel: str, ticket: int = 0, *, slash: str = "/ticket"
     ) -> Sent:
         """One signed slash command, sent the way a load balancer would: to the next replica
-        in rotation, and to the one after it when the connection is refused."""
+        in rotation, and to the one after it when the connection is refused (not when it
+        was cut after the request went out: load balancers do not retry a POST then)."""
         key = f"f{len(self.sent):06d}"
         record = Sent(key=key, ticket=ticket, replica="", at=time.monotonic())
         self.sent.append(record)
@@ -486,9 +487,12 @@ class System:
                     record.ack_s = time.monotonic() - record.at
                     record.failure = None
                 break
-            except aiohttp.ClientConnectionError:
+            except aiohttp.ClientConnectorError:  # never reached it: the next one may take it
                 record.failure = "connect"
                 continue
+            except aiohttp.ClientConnectionError:  # cut after it was sent: a POST is not retried
+                record.failure = "cut mid-request"
+                break
             except TimeoutError:
                 record.failure = "slow ack"
                 break
@@ -770,6 +774,7 @@ async def kill9(sys_: System, report: Report, quick: bool) -> None:
         "lease_s": POLL_SECONDS * 1.5,
         "takeover_s": takeover,
         "commands_in_flight_on_the_killed_replica": lost_in_flight,
+        "commands_cut_mid_request": sum(1 for s in sys_.sent if s.failure == "cut mid-request"),
     }
     if takeover is None:
         report.problems.append("the surviving replica never took the poller lease")
