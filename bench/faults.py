@@ -24,9 +24,10 @@ carrier's note on a watched ticket) against what reached every watching channel:
 once, posted twice, or never (the outbox rows and the posts' message metadata, which name
 the outbox ids each post carries). The goal is nothing lost and nothing twice.
 
-``--quick`` shortens the fault (429s for 10 s, Bruin down 15 s, soak 60 s, …): the test
-suite runs every scenario that way (tests/faults/test_system_faults.py). Results go to
-``bench/results/faults-<scenario>-<date>.json``; docs/RELIABILITY.md has the full runs.
+``--quick`` shortens the fault (429s for 12 s, PostgreSQL down 5 s, Bruin down 15 s, soak
+40 s): the test suite runs every scenario that way (tests/faults/test_system_faults.py).
+Results go to ``bench/results/faults-<scenario>-<date>.json`` (quick runs' are not kept);
+docs/RELIABILITY.md has the full runs.
 """
 
 from __future__ import annotations
