@@ -30,6 +30,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clients.bruin import BruinClient
+from bot.clients.decoding import parse_retry_after
 from bot.clients.errors import BackendError
 from bot.core.aio import gather_or_cancel
 from bot.render.blocks import Message, ticket_card
@@ -319,11 +320,11 @@ class Delivery:
 
 
 def _retry_after(exc: SlackApiError) -> float:
-    """Slack's Retry-After (seconds) on a 429, bounded to [1, 300]; 1 when absent."""
+    """Slack's Retry-After (seconds) on a 429, bounded to [1, 300]; 1 when absent or
+    unusable (parsed as the backend clients parse it: a NaN never becomes a wait)."""
     headers = getattr(exc.response, "headers", None) or {}
     raw = next((v for k, v in headers.items() if str(k).lower() == "retry-after"), None)
-    try:
-        value = float(raw[0] if isinstance(raw, list) else raw) if raw is not None else 1.0
-    except (TypeError, ValueError):
-        value = 1.0
-    return min(max(value, 1.0), 300.0)
+    if isinstance(raw, list):
+        raw = raw[0] if raw else None
+    seconds = parse_retry_after(None if raw is None else str(raw))
+    return min(max(seconds or 1.0, 1.0), 300.0)

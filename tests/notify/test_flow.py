@@ -380,3 +380,25 @@ async def test_an_empty_outbox_is_not_queried_every_round(
     await p.intake.ingest(4503, customer_id=CUSTOMER)
     assert await p.delivery.run_once() == 1
     assert queries == 2
+
+
+@pytest.mark.parametrize(
+    ("header", "wait"),
+    [
+        ({"Retry-After": "30"}, 30.0),
+        ({"retry-after": ["7"]}, 7.0),
+        ({}, 1.0),
+        ({"Retry-After": "nan"}, 1.0),
+        ({"Retry-After": "86400"}, 300.0),
+    ],
+)
+def test_a_429s_retry_after_is_a_bounded_number_of_seconds(
+    header: dict[str, Any], wait: float
+) -> None:
+    """A garbage header must not become a NaN pause, which would hold the channel forever."""
+    from slack_sdk.errors import SlackApiError
+
+    from bot.notify.delivery import _retry_after
+
+    response = type("R", (), {"headers": header})()
+    assert _retry_after(SlackApiError("ratelimited", response)) == wait
