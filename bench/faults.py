@@ -56,17 +56,15 @@ from aiohttp import web
 
 from bench.harness import (
     BotProcess,
-    clean_env,
+    bot_env,
     free_port,
     fresh_database,
     percentile,
     rss_mb,
     spawn,
+    with_repo_path,
 )
 from bot.sandbox import (
-    SANDBOX_CLIENT_ID,
-    SANDBOX_CLIENT_SECRET,
-    SANDBOX_CUSTOMER_ID,
     RunningSandbox,
     start_sandbox,
 )
@@ -75,7 +73,6 @@ from tests.fakes.slack_signing import event_body, signed_headers, slash_command_
 
 __all__ = ["SCENARIOS", "Report", "main", "run_scenario"]
 
-REPO = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 PG_ADMIN = os.environ.get("CHATOPS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 SECRET = "faults-signing-secret-0123456789abcdef"
@@ -371,27 +368,22 @@ class System:
         return round(time.monotonic() - self.started, 2)
 
     def env(self, port: int) -> dict[str, str]:
-        env = clean_env(
-            PORT=str(port),
-            HOST="127.0.0.1",
-            SLACK_BOT_TOKEN=self.slack.bot_token,
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=self.slack.api_url,
-            SLACK_RESPONSE_URL_PREFIX=self.slack.url,
-            BRUIN_IDENTITY_URL=self.sandbox.url,
-            BRUIN_API_URL=self.sandbox.url,
-            BRUIN_OAUTH_CLIENT_ID=SANDBOX_CLIENT_ID,
-            BRUIN_OAUTH_CLIENT_SECRET=SANDBOX_CLIENT_SECRET,
-            BRUIN_CUSTOMER_ID=str(SANDBOX_CUSTOMER_ID),
-            BRUIN_TIMEOUT_SECONDS="5",
-            CHATOPS_POLL_SECONDS=str(POLL_SECONDS),
-            CHATOPS_WRITERS=USER,
-            CHATOPS_RATE_READS_PER_MINUTE="0",  # one person sends every command
-            DATABASE_URL=self.db,
-            LOG_FORMAT="json",
+        return with_repo_path(
+            bot_env(
+                self.slack,
+                self.sandbox.url,
+                secret=SECRET,
+                PORT=str(port),
+                HOST="127.0.0.1",
+                BRUIN_SANDBOX="false",  # as an install against the real Bruin runs
+                BRUIN_TIMEOUT_SECONDS="5",
+                CHATOPS_POLL_SECONDS=str(POLL_SECONDS),
+                CHATOPS_WRITERS=USER,
+                CHATOPS_RATE_READS_PER_MINUTE="0",  # one person sends every command
+                DATABASE_URL=self.db,
+                LOG_FORMAT="json",
+            )
         )
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-        return env
 
     async def start_replica(self, name: str, *, variants: str = "") -> BotProcess:
         """``variants``: experiments of ``bench.variants`` to run the replica with."""

@@ -16,17 +16,23 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp import web
 
+from bot.sandbox import env_lines
 from bot.sandbox.bruin import BruinSandbox
+
+if TYPE_CHECKING:
+    from tests.fakes.slack import FakeSlack
 
 __all__ = [
     "BenchError",
     "BotProcess",
     "TimedSandbox",
     "add_bench_tickets",
+    "bot_env",
     "cpu_seconds",
     "file_tail",
     "free_port",
@@ -36,6 +42,7 @@ __all__ = [
     "rss_mb",
     "spawn",
     "start_timed_sandbox",
+    "with_repo_path",
 ]
 
 REPO = Path(__file__).resolve().parent.parent
@@ -297,6 +304,28 @@ def clean_env(**values: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith(_OWN) and k != "PORT"}
     env.update(values)
     return env
+
+
+def bot_env(slack: FakeSlack, sandbox_url: str, *, secret: str, **values: str) -> dict[str, str]:
+    """What an operator's ``.env`` holds for a bot pointed at the fake Slack and the Bruin
+    sandbox (the sandbox's own env lines), then ``values``; no other bot setting of this
+    process's environment is passed on (:func:`clean_env`)."""
+    env = clean_env(
+        SLACK_BOT_TOKEN=slack.bot_token,
+        SLACK_SIGNING_SECRET=secret,
+        SLACK_API_URL=slack.api_url,
+        SLACK_RESPONSE_URL_PREFIX=slack.url,
+    )
+    for line in env_lines(sandbox_url):
+        name, _, value = line.partition("=")
+        env[name] = value
+    env.update(values)
+    return env
+
+
+def with_repo_path(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with this checkout first on PYTHONPATH (for ``-m bench.…`` children)."""
+    return env | {"PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))}
 
 
 def file_tail(path: Path, lines: int, width: int = 300) -> str:

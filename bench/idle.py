@@ -22,8 +22,8 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.harness import REPO, clean_env, cpu_seconds, free_port, rss_mb, spawn
-from bot.sandbox import env_lines, start_sandbox
+from bench.harness import bot_env, cpu_seconds, free_port, rss_mb, spawn, with_repo_path
+from bot.sandbox import start_sandbox
 from tests.fakes.slack import FakeSlack
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -39,19 +39,16 @@ async def measure(kind: str, seconds: float) -> dict[str, float | None]:
     await slack.start()
     try:
         with tempfile.TemporaryDirectory(prefix=f"chatops-idle-{kind}-") as tmp:
-            env = clean_env(
-                PORT=str(free_port()),
-                SLACK_BOT_TOKEN=slack.bot_token,
-                SLACK_SIGNING_SECRET="idle-bench-signing-secret-0123456789",
-                SLACK_API_URL=slack.api_url,
-                SLACK_RESPONSE_URL_PREFIX=slack.url,
-                CHATOPS_DATA_DIR=tmp,
-                PYTHONPATH=str(REPO),
-                LOG_LEVEL="WARNING",
+            env = with_repo_path(
+                bot_env(
+                    slack,
+                    sandbox.url,
+                    secret="idle-bench-signing-secret-0123456789",
+                    PORT=str(free_port()),
+                    CHATOPS_DATA_DIR=tmp,
+                    LOG_LEVEL="WARNING",
+                )
             )
-            for line in env_lines(sandbox.url):
-                name, _, value = line.partition("=")
-                env[name] = value
             bot = await spawn(kind, BOTS[kind], env=env, cwd=Path(tmp), log_path=Path(tmp) / "log")
             try:
                 async with aiohttp.ClientSession() as http:

@@ -70,6 +70,7 @@ from bench.harness import (
     BotProcess,
     TimedSandbox,
     add_bench_tickets,
+    bot_env,
     clean_env,
     cpu_seconds,
     file_tail,
@@ -79,13 +80,14 @@ from bench.harness import (
     rss_mb,
     spawn,
     start_timed_sandbox,
+    with_repo_path,
 )
 from bench.loadgen import Command, Plan
 from bench.loadgen import parse_result as parse_loadgen_result
 from bench.profile import summarise_profile
 from bench.variants import VARIANTS
 from bot.logging import configure_logging
-from bot.sandbox import SANDBOX_CUSTOMER_ID, Fault, env_lines
+from bot.sandbox import SANDBOX_CUSTOMER_ID, Fault
 from tests.fakes.slack import FakeSlack, ResponseUrlCall
 
 Kind = Literal["ours", "naive"]
@@ -324,8 +326,7 @@ async def _start_loadgen(
         request_timeout=REQUEST_TIMEOUT,
         out=str(out),
     )
-    env = clean_env()
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    env = with_repo_path(clean_env())
     log_path = workdir / f"{bot.name}-loadgen.log"
     with log_path.open("wb") as log:
         proc = await asyncio.create_subprocess_exec(
@@ -503,22 +504,18 @@ async def measure_bot(
         )
         data_dir = trial_dir / "data"
         data_dir.mkdir()
-        env = clean_env(
+        env = bot_env(
+            slack,
+            sandbox.url,
+            secret=secret,
             PORT=str(free_port()),
-            SLACK_BOT_TOKEN=slack.bot_token,
-            SLACK_SIGNING_SECRET=secret,
-            SLACK_API_URL=slack.api_url,
-            SLACK_RESPONSE_URL_PREFIX=slack.url,
             CHATOPS_DATA_DIR=str(data_dir),
             # One caller sends every command: the per-person read budget would refuse it.
             CHATOPS_RATE_READS_PER_MINUTE="0",
             LOG_LEVEL="WARNING",
         )
-        for line in env_lines(sandbox.url):
-            name, _, value = line.partition("=")
-            env[name] = value
         if kind == "naive" or params.variants or params.profile:
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+            env = with_repo_path(env)
         if params.profile and kind == "ours":
             env["BENCH_PROFILE"] = str(profile_out)
         bot = await spawn(
